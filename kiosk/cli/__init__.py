@@ -1,0 +1,61 @@
+"""The ``kiosk`` command: one entry point, sub-commands registered by topic modules.
+
+Each module listed in ``COMMAND_MODULES`` provides ``register(subparsers)``, which adds its
+sub-commands and sets ``func`` on each parser. ``func(args)`` returns the exit status.
+Modules are imported lazily by name so that ``kiosk --help`` stays fast and a topic whose optional
+dependency is missing (evdev off Linux) does not break the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.cli.customer",
+    "kiosk.cli.outbox",
+    "kiosk.cli.central",
+    "kiosk.cli.sync",
+    "kiosk.cli.readers",
+    "kiosk.cli.app",
+    "kiosk.cli.system",
+)
+"""Modules that add sub-commands; a module that does not exist yet is skipped."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the full argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Loyalty-card kiosk: swipe, PIN, balance, offline-first sync.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name == name:
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``kiosk`` command and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
