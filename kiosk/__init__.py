@@ -1,6 +1,7 @@
 """The card kiosk: a loyalty-card kiosk for a shop counter.
 
-Sub-packages, with imports flowing one way (``ui`` -> ``sync``/``storage``/``central`` -> ``domain``):
+Sub-packages, with imports flowing one way
+(``ui`` -> ``sync``/``storage``/``central`` -> ``domain``):
 
 - ``kiosk.domain``: pure rules (the customer edit call, response rendering, PIN hashing, masking);
 - ``kiosk.storage``: the local SQLite store and its outbox;

@@ -1,0 +1,317 @@
+"""The local store: customers, balances and custom fields in SQLite, with the outbox beside them.
+
+:class:`Store` applies the edit engine's plan and, on the kiosk, writes the outbox entry in the
+same transaction (invariant S1). The central reference server uses the same class over its own
+file with ``enqueue=False``. PINs and passwords are kept only as salted slow hashes (S9); the plain
+values exist only inside the queued request until it is delivered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from kiosk.domain import render
+from kiosk.domain.edit_rules import EditError, EditPlan, plan_edit
+from kiosk.domain.fields import (
+    CALL_FIELDS,
+    CREDENTIAL_FIELDS,
+    PROFILE_FIELDS,
+    Campaign,
+    CustomFieldDef,
+)
+from kiosk.domain.secrets import hash_secret, verify_secret
+from kiosk.storage.database import StoreError, connect, write_transaction
+from kiosk.storage.migrations import migrate
+
+__all__ = ["EditError", "EditResult", "Store", "StoreError"]
+
+CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
+"""Columns shown by ``customer show`` and returned by searches (hashes never leave the store)."""
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC, as stored in every ``*_at`` column."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """An applied edit: the plan and the API response payload it produced."""
+
+    plan: EditPlan
+    payload: dict[str, Any]
+    entry_id: str | None
+    """The outbox entry written with it, when queued."""
+
+
+class _SqliteView:
+    """The edit engine's read-only :class:`~kiosk.domain.edit_rules.CustomerView` over SQLite."""
+
+    def __init__(self, store: Store) -> None:
+        self._conn = store.db.conn
+
+    def codes_with_card(self, card_number: str, limit: int = 2) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT code FROM customers WHERE card_number = ? LIMIT ?", (card_number, limit)
+        )
+        return [row[0] for row in rows]
+
+    def code_exists(self, code: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM customers WHERE code = ?", (code,)).fetchone()
+        return row is not None
+
+    def card_in_use(self, card_number: str) -> bool:
+        row = self._conn.execute(
+            "SELECT 1 FROM customers WHERE card_number = ? OR code = ? LIMIT 1",
+            (card_number, card_number),
+        ).fetchone()
+        return row is not None
+
+    def custom_field(self, field_id: int) -> CustomFieldDef | None:
+        row = self._conn.execute(
+            "SELECT field_id, label, kind, choices FROM custom_fields WHERE field_id = ?",
+            (field_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return CustomFieldDef(row[0], row[1], row[2], tuple(json.loads(row[3])))
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        row = self._conn.execute(
+            "SELECT campaign_id, name, kind FROM campaigns WHERE campaign_id = ?", (campaign_id,)
+        ).fetchone()
+        return Campaign(*row) if row else None
+
+
+class Store:
+    """One SQLite file of customer data; see the module docstring."""
+
+    def __init__(self, path: str | Path, *, rng: random.Random | None = None) -> None:
+        """Open the file (creating it and running migrations as needed)."""
+        self.path = Path(path)
+        self.db = connect(self.path)
+        self._rng = rng or random.SystemRandom()
+        with write_transaction(self.db):
+            migrate(self.db)
+        self.view = _SqliteView(self)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def apply_edit(
+        self,
+        request: Mapping[str, str],
+        *,
+        action: Literal["edit", "new"] = "edit",
+        enqueue: bool = True,
+    ) -> EditResult:
+        """Apply one ``record_customer`` request; with ``enqueue`` also write its outbox entry.
+
+        Raises:
+            EditError: the rules refuse the request; nothing changed (A6).
+            StoreError: the database failed (full disk, locked); nothing changed.
+        """
+        with write_transaction(self.db):
+            plan = plan_edit(request, self.view, action=action, rng=self._rng)
+            now = utc_now()
+            self._write_plan(plan, now)
+            entry_id = None
+            if enqueue:
+                entry_id = self._enqueue(request, plan, action, now)
+        payload = render.edit_success(plan.status, plan.code, plan.generated_card_number)
+        return EditResult(plan=plan, payload=payload, entry_id=entry_id)
+
+    def _write_plan(self, plan: EditPlan, now: str) -> None:
+        conn = self.db.conn
+        values: dict[str, Any] = dict(plan.profile)
+        if plan.pin is not None:
+            values["pin_hash"] = hash_secret(plan.pin)
+        if plan.password is not None:
+            values["password_hash"] = hash_secret(plan.password)
+        values["updated_at"] = now
+        if plan.status == "new":
+            values.update(code=plan.code, created_at=now)
+            columns = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            conn.execute(
+                f"INSERT INTO customers ({columns}) VALUES ({marks})", list(values.values())
+            )
+        else:
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            conn.execute(
+                f"UPDATE customers SET {assignments} WHERE code = ?", [*values.values(), plan.code]
+            )
+        for field_id, value in plan.custom_values.items():
+            conn.execute(
+                "INSERT INTO custom_values (code, field_id, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (code, field_id) DO UPDATE SET value = excluded.value",
+                (plan.code, field_id, value),
+            )
+        if plan.credit is not None:
+            self._add_to_balance(
+                plan.code, plan.credit.campaign_id, plan.credit.item, plan.credit.amount
+            )
+        if plan.notify_owner:
+            conn.execute(
+                "INSERT INTO notifications (code, kind, created_at) VALUES (?, 'new_customer', ?)",
+                (plan.code, now),
+            )
+
+    def _add_to_balance(self, code: str, campaign_id: str, item: str, amount: Decimal) -> None:
+        conn = self.db.conn
+        row = conn.execute(
+            "SELECT amount FROM balances WHERE code = ? AND campaign_id = ? AND item = ?",
+            (code, campaign_id, item),
+        ).fetchone()
+        total = (Decimal(row[0]) if row else Decimal(0)) + amount
+        conn.execute(
+            "INSERT INTO balances (code, campaign_id, item, amount) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (code, campaign_id, item) DO UPDATE SET amount = excluded.amount",
+            (code, campaign_id, item, format_amount(total)),
+        )
+
+    def _enqueue(self, request: Mapping[str, str], plan: EditPlan, action: str, now: str) -> str:
+        """Write the outbox entry: the request as asked, without credentials (S1, S4)."""
+        kept = {
+            name: value
+            for name, value in request.items()
+            if name not in CREDENTIAL_FIELDS and name not in CALL_FIELDS
+        }
+        entry_id = uuid.uuid4().hex
+        self.db.conn.execute(
+            "INSERT INTO outbox (entry_id, created_at, customer_code, action, local_status, "
+            "request) VALUES (?, ?, ?, ?, ?, ?)",
+            (entry_id, now, plan.code, action, plan.status, json.dumps(kept)),
+        )
+        return entry_id
+
+    def customer(self, code: str) -> dict[str, Any] | None:
+        """Every stored field of one customer by code (hashes excluded), or None."""
+        row = self.db.conn.execute(
+            f"SELECT {', '.join(CUSTOMER_COLUMNS)}, pin_hash IS NOT NULL, "
+            "password_hash IS NOT NULL, central_known FROM customers WHERE code = ?",
+            (code,),
+        ).fetchone()
+        if row is None:
+            return None
+        record = dict(zip(CUSTOMER_COLUMNS, row, strict=False))
+        record["has_pin"], record["has_password"], record["central_known"] = (
+            bool(row[-3]),
+            bool(row[-2]),
+            bool(row[-1]),
+        )
+        record["custom_values"] = self.custom_values(code)
+        return record
+
+    def find_customer(self, card_or_code: str) -> dict[str, Any] | None:
+        """The customer a swipe or a typed number names, the way rule M4 matches them.
+
+        Raises:
+            EditError: more than one customer has this card number (M4b).
+        """
+        codes = self.view.codes_with_card(card_or_code)
+        if len(codes) > 1:
+            raise EditError("More than one customer has this card number; ask staff for help")
+        if codes:
+            return self.customer(codes[0])
+        return self.customer(card_or_code)
+
+    def custom_values(self, code: str) -> dict[int, str]:
+        """The custom field values of one customer, by field id."""
+        rows = self.db.conn.execute(
+            "SELECT field_id, value FROM custom_values WHERE code = ? ORDER BY field_id", (code,)
+        )
+        return {field_id: value for field_id, value in rows}
+
+    def balances(self, code: str) -> list[dict[str, str]]:
+        """Balances of one customer: campaign id, name, type, item and amount."""
+        rows = self.db.conn.execute(
+            "SELECT b.campaign_id, c.name, c.kind, b.item, b.amount FROM balances b "
+            "JOIN campaigns c USING (campaign_id) WHERE b.code = ? "
+            "ORDER BY b.campaign_id, b.item",
+            (code,),
+        )
+        keys = ("campaign_id", "campaign_name", "campaign_type", "item", "balance")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def verify_pin(self, code: str, pin: str) -> bool:
+        """Check a PIN against the stored hash (S9); False when the customer has none."""
+        row = self.db.conn.execute("SELECT pin_hash FROM customers WHERE code = ?", (code,))
+        found = row.fetchone()
+        return verify_secret(pin, found[0] if found else None)
+
+    def verify_password(self, code: str, password: str) -> bool:
+        """Check a customer password against the stored hash (S9)."""
+        row = self.db.conn.execute("SELECT password_hash FROM customers WHERE code = ?", (code,))
+        found = row.fetchone()
+        return verify_secret(password, found[0] if found else None)
+
+    def custom_fields(self) -> list[CustomFieldDef]:
+        """Every custom field defined for the account."""
+        rows = self.db.conn.execute(
+            "SELECT field_id, label, kind, choices FROM custom_fields ORDER BY field_id"
+        )
+        return [CustomFieldDef(r[0], r[1], r[2], tuple(json.loads(r[3]))) for r in rows]
+
+    def define_custom_field(self, definition: CustomFieldDef) -> None:
+        """Create or replace a custom field definition."""
+        with write_transaction(self.db):
+            self.db.conn.execute(
+                "INSERT INTO custom_fields (field_id, label, kind, choices) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (field_id) DO UPDATE SET label = excluded.label, "
+                "kind = excluded.kind, choices = excluded.choices",
+                (
+                    definition.field_id,
+                    definition.label,
+                    definition.kind,
+                    json.dumps(list(definition.choices)),
+                ),
+            )
+
+    def campaigns(self) -> list[Campaign]:
+        """Every campaign of the account."""
+        rows = self.db.conn.execute(
+            "SELECT campaign_id, name, kind FROM campaigns ORDER BY campaign_id"
+        )
+        return [Campaign(*row) for row in rows]
+
+    def define_campaign(self, campaign: Campaign) -> None:
+        """Create or replace a campaign."""
+        with write_transaction(self.db):
+            self.db.conn.execute(
+                "INSERT INTO campaigns (campaign_id, name, kind) VALUES (?, ?, ?) "
+                "ON CONFLICT (campaign_id) DO UPDATE SET name = excluded.name, "
+                "kind = excluded.kind",
+                (campaign.campaign_id, campaign.name, campaign.kind),
+            )
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Owner notifications recorded for new customers (M10), oldest first."""
+        rows = self.db.conn.execute("SELECT code, kind, created_at FROM notifications ORDER BY id")
+        return [{"code": r[0], "kind": r[1], "created_at": r[2]} for r in rows]
+
+    def count_customers(self) -> int:
+        """How many customers the file holds."""
+        return int(self.db.conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+
+
+def format_amount(amount: Decimal) -> str:
+    """An amount as text without a trailing ``.0`` for whole numbers: ``25``, ``9.95``."""
+    if amount == amount.to_integral_value():
+        return str(amount.quantize(Decimal(1)))
+    return format(amount.normalize(), "f")

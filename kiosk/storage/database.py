@@ -1,0 +1,98 @@
+"""Opening the SQLite file durably, write transactions, and plain errors for storage failures.
+
+Every connection uses WAL with ``synchronous=FULL`` (invariant S1: a committed edit and its outbox
+entry survive a power cut) and a busy timeout, so that the kiosk and a sync process can share the
+file. Writes take the lock up front (``BEGIN IMMEDIATE``) so two writers never deadlock on an
+upgrade from read to write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+BUSY_TIMEOUT_SECONDS = 5.0
+"""How long a writer waits for another process's transaction before giving up."""
+
+ENV_DB = "KIOSK_DB"
+"""Environment variable that overrides the default database path."""
+
+
+class StoreError(Exception):
+    """The database could not do what was asked; the message says what to do about it."""
+
+
+def default_db_path() -> Path:
+    """The database path: ``$KIOSK_DB`` or ``kiosk.db`` in the per-user data directory."""
+    override = os.environ.get(ENV_DB)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("kiosk")) / "kiosk.db"
+
+
+def connect(path: str | os.PathLike[str]) -> Database:
+    """Open (creating if needed) the database at ``path`` with the durability settings."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    except (sqlite3.Error, OSError) as error:
+        raise StoreError(describe_error(error, target)) from None
+    return Database(conn)
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One write transaction: all of it commits, or none of it (rule A6, invariant S1).
+
+    SQLite errors come out as :class:`StoreError` with a message a person can act on; the
+    transaction is rolled back first, so the file is as it was.
+    """
+    conn = db.conn
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise StoreError(describe_error(error)) from None
+    try:
+        yield db
+        conn.execute("COMMIT")
+    except sqlite3.Error as error:
+        _rollback(conn)
+        raise StoreError(describe_error(error)) from None
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def describe_error(error: BaseException, path: Path | None = None) -> str:
+    """Turn an SQLite or OS error into a sentence that says what happened and what to do."""
+    text = str(error).lower()
+    where = f" ({path})" if path else ""
+    if "disk is full" in text or "no space" in text or getattr(error, "errno", None) == 28:
+        return f"The disk is full{where}: the change was not saved. Free some space and try again."
+    if "locked" in text or "busy" in text:
+        return f"The database is busy{where}: another program is writing. Try again in a moment."
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return f"The database cannot be written{where}: check the file's owner and permissions."
+    if "malformed" in text or "not a database" in text:
+        return f"The database file is damaged{where}: run 'kiosk doctor' and restore a backup."
+    if "unable to open" in text:
+        return f"The database cannot be opened{where}: check the directory exists and is writable."
+    return f"Database error{where}: {error}"

@@ -1,0 +1,148 @@
+"""The schema of the local store, as an ordered set of migrations run at every open.
+
+sqlite-utils records each applied migration in ``_sqlite_migrations``; re-running is a no-op.
+Never edit a migration once it has shipped: add a new one. The central reference server uses the
+same schema for its own file (it just never writes outbox entries).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("kiosk")
+"""The kiosk's migration set; :data:`SCHEMA_VERSION` counts its members."""
+
+
+@MIGRATIONS()
+def m001_customers(db: Database) -> None:
+    """Customers, custom fields, campaigns and balances."""
+    db.execute(
+        """
+        CREATE TABLE customers (
+            code TEXT PRIMARY KEY,
+            card_number TEXT,
+            first_name TEXT, last_name TEXT, phone TEXT, email TEXT,
+            street1 TEXT, street2 TEXT, city TEXT, state TEXT, postal_code TEXT, country TEXT,
+            custom_date TEXT, custom_field TEXT, customer_username TEXT,
+            password_hash TEXT, pin_hash TEXT,
+            central_known INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX customers_card ON customers(card_number)")
+    db.execute("CREATE INDEX customers_last_name ON customers(last_name COLLATE NOCASE)")
+    db.execute("CREATE INDEX customers_phone ON customers(phone)")
+    db.execute(
+        """
+        CREATE TABLE custom_fields (
+            field_id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('text', 'datetime', 'pick', 'list')),
+            choices TEXT NOT NULL DEFAULT '[]'
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE custom_values (
+            code TEXT NOT NULL REFERENCES customers(code) ON UPDATE CASCADE ON DELETE CASCADE,
+            field_id INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (code, field_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE campaigns (
+            campaign_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('points', 'visits', 'dollars', 'buyx'))
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE balances (
+            code TEXT NOT NULL REFERENCES customers(code) ON UPDATE CASCADE ON DELETE CASCADE,
+            campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+            item TEXT NOT NULL DEFAULT '',
+            amount TEXT NOT NULL,
+            PRIMARY KEY (code, campaign_id, item)
+        )
+        """
+    )
+
+
+@MIGRATIONS()
+def m002_outbox(db: Database) -> None:
+    """The outbox (S1), owner notifications (M10), PIN locks (S9), the audit trail, and state."""
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            entry_id TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            customer_code TEXT NOT NULL,
+            action TEXT NOT NULL DEFAULT 'edit',
+            local_status TEXT NOT NULL,
+            request TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'delivered', 'attention', 'discarded')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT,
+            delivered_at TEXT,
+            central_code TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_state ON outbox(state, customer_code, seq)")
+    db.execute(
+        """
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            code TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE pin_locks (
+            code TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            lock_count INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+SCHEMA_VERSION = len(MIGRATIONS._migrations)
+"""How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
+
+
+def migrate(db: Database) -> None:
+    """Apply every pending migration; safe to call on every open."""
+    MIGRATIONS.apply(db)
+
+
+def applied_version(db: Database) -> int:
+    """How many of the kiosk's migrations the file has."""
+    return len(MIGRATIONS.applied(db))
