@@ -224,7 +224,9 @@ def _classify(start: str, content: str, closed: bool) -> _Track:
     elif start == "+":
         number = 3
     else:
-        fits_track2 = length <= TRACK_MAX_LENGTH[2] and _TRACK2.fullmatch(content)
+        fits_track2 = length <= TRACK_MAX_LENGTH[2] and (
+            content.strip() == "E" or _TRACK2.fullmatch(content)
+        )
         number = 2 if fits_track2 or (not closed and length <= TRACK_MAX_LENGTH[2]) else 3
     if content.strip() == "E":
         return _Track(number, "read_error")

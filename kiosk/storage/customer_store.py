@@ -8,7 +8,6 @@ values exist only inside the queued request until it is delivered.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 import uuid
@@ -28,18 +27,13 @@ from kiosk.domain.fields import (
     CustomFieldDef,
 )
 from kiosk.domain.secrets import hash_secret, verify_secret
-from kiosk.storage.database import StoreError, connect, write_transaction
+from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.migrations import migrate
 
-__all__ = ["EditError", "EditResult", "Store", "StoreError"]
+__all__ = ["EditError", "EditResult", "Store", "StoreError", "utc_now"]
 
 CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
 """Columns shown by ``customer show`` and returned by searches (hashes never leave the store)."""
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC, as stored in every ``*_at`` column."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)

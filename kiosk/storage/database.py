@@ -9,6 +9,7 @@ upgrade from read to write.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -25,6 +26,11 @@ ENV_DB = "KIOSK_DB"
 
 class StoreError(Exception):
     """The database could not do what was asked; the message says what to do about it."""
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC, as stored in every ``*_at`` column."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def default_db_path() -> Path:

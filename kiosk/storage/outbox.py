@@ -13,6 +13,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from kiosk.storage.audit import record_audit
+from kiosk.storage.database import write_transaction
+
 SECRET_REQUEST_FIELDS: tuple[str, ...] = ("customer_PIN", "customer_password")
 """Plain secrets that live only in a queued request until delivery (S9); never displayed."""
 
@@ -94,3 +97,50 @@ def oldest_pending_at(db: Database) -> str | None:
     """Creation time of the oldest entry still waiting, if any."""
     row = db.conn.execute("SELECT min(created_at) FROM outbox WHERE state = 'pending'").fetchone()
     return row[0] if row else None
+
+
+def retry(db: Database, entry_id: str, *, actor: str) -> OutboxEntry:
+    """Send a needs-attention entry again at the next drain (S6); the action is audited.
+
+    Raises:
+        LookupError: no entry, or the entry is not waiting for attention.
+    """
+    found = entry(db, entry_id)
+    if found is None or found.state != "attention":
+        raise LookupError(f"No needs-attention entry with id {entry_id[:12]!r}")
+    with write_transaction(db):
+        db.conn.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = 0, last_error = NULL "
+            "WHERE entry_id = ?",
+            (found.entry_id,),
+        )
+        record_audit(db, actor, "outbox.retry", f"entry {found.entry_id[:8]}")
+    return found
+
+
+def discard(db: Database, entry_id: str, *, reason: str, actor: str) -> OutboxEntry:
+    """Give up on a needs-attention or pending entry, with a reason kept in the audit table (S6).
+
+    The entry stays in the outbox in state ``discarded``; nothing is deleted.
+
+    Raises:
+        LookupError: no such entry, or it was already delivered or discarded.
+        ValueError: the reason is empty.
+    """
+    if not reason.strip():
+        raise ValueError("A reason is required to discard an entry")
+    found = entry(db, entry_id)
+    if found is None or found.state not in ("attention", "pending"):
+        raise LookupError(f"No pending or needs-attention entry with id {entry_id[:12]!r}")
+    with write_transaction(db):
+        db.conn.execute(
+            "UPDATE outbox SET state = 'discarded', request = ? WHERE entry_id = ?",
+            (json.dumps(found.safe_request()), found.entry_id),
+        )
+        record_audit(
+            db,
+            actor,
+            "outbox.discard",
+            f"entry {found.entry_id[:8]} ({', '.join(sorted(found.request))}): {reason.strip()}",
+        )
+    return found

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk.storage import outbox
-from kiosk.storage.customer_store import utc_now
+from kiosk.storage.database import utc_now
 
 LAST_CONTACT_KEY = "sync.last_contact_at"
 """ISO time of the last answer from the central API (any answer that parsed)."""
