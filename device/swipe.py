@@ -14,8 +14,8 @@ Formats (ISO 7811/7813 as readers send them, sentinels included in the length li
 Choices, and why:
 
 - Tracks may come in any order: a backward swipe on some readers delivers track 3/2 before
-  track 1. Track 1 is told by ``%``; a ``;`` track is track 2 when it fits track 2's format and
-  length, otherwise track 3.
+  track 1. Track 1 is told by ``%``. Of several ``;`` tracks, the one next to track 1 is track 2
+  (true in both directions); a lone ``;`` track is track 2 when it fits track 2's length.
 - A track that is an error marker (``%E?``, ``;E?``, ``+E?``), truncated (no end sentinel),
   too long or malformed is unusable; the card number comes from the first usable track in
   ``DecoderConfig.track_order`` (track 2, then track 1, by default).
@@ -161,7 +161,7 @@ def decode_swipe(data: str | bytes, config: DecoderConfig | None = None) -> Swip
     """
     try:
         return _decode(data, config or DecoderConfig())
-    except Exception:  # noqa: BLE001 - S10: garbage must never crash the kiosk
+    except Exception:  # S10: garbage must never crash the kiosk
         return BadSwipe.of("internal")
 
 
@@ -176,7 +176,9 @@ def _decode(data: str | bytes, config: DecoderConfig) -> Swipe | BadSwipe:
         text = text[: -len(config.suffix)].strip(FRAMING_CHARS)
     if not text:
         return BadSwipe.of("empty")
-    tracks = [_classify(start, content, closed) for start, content, closed in tokenize(text)]
+    tokens = tokenize(text)
+    hints = _semicolon_hints(tokens)
+    tracks = [_classify(*token, hints.get(index)) for index, token in enumerate(tokens)]
     if not tracks:
         return BadSwipe.of("bad_format")
     usable = [t for t in tracks if t.status == "ok"]
@@ -217,17 +219,44 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
     return tokens
 
 
-def _classify(start: str, content: str, closed: bool) -> _Track:
+def _semicolon_hints(tokens: list[tuple[str, str, bool]]) -> dict[int, int]:
+    """Tell track 2 from track 3 when two or more tracks start with ``;``.
+
+    The track next to track 1 is track 2, whichever way the card was swiped (``%1 ;2 ;3``
+    forward, ``;3 ;2 %1`` backward). Without track 1, a track 3 in ISO 4909 format repeats the
+    track-2 number after a 2-digit format code. Otherwise formats and lengths decide.
+    """
+    semis = [i for i, token in enumerate(tokens) if token[0] == ";"]
+    if len(semis) < 2:
+        return {}
+    anchors = [i for i, token in enumerate(tokens) if token[0] == "%"]
+    track2: int | None = None
+    if anchors:
+        track2 = min(semis, key=lambda i: abs(i - anchors[0]))
+    else:
+        for i in semis:
+            number = tokens[i][1].split("=", 1)[0]
+            if len(number) >= 4 and any(
+                tokens[j][1][2:].startswith(number + "=") for j in semis if j != i
+            ):
+                track2 = i
+                break
+    if track2 is None:
+        return {}
+    return {i: 2 if i == track2 else 3 for i in semis}
+
+
+def _classify(start: str, content: str, closed: bool, hint: int | None = None) -> _Track:
     length = len(content) + 2
     if start == "%":
         number = 1
     elif start == "+":
         number = 3
+    elif hint is not None:
+        number = 2 if hint == 2 and length <= TRACK_MAX_LENGTH[2] else 3
     else:
-        fits_track2 = length <= TRACK_MAX_LENGTH[2] and (
-            content.strip() == "E" or _TRACK2.fullmatch(content)
-        )
-        number = 2 if fits_track2 or (not closed and length <= TRACK_MAX_LENGTH[2]) else 3
+        # A lone ";" track is track 2 if it fits track 2's length, else track 3.
+        number = 2 if length <= TRACK_MAX_LENGTH[2] else 3
     if content.strip() == "E":
         return _Track(number, "read_error")
     if length > TRACK_MAX_LENGTH[number]:
@@ -262,8 +291,7 @@ def _classify(start: str, content: str, closed: bool) -> _Track:
 def _expiry(rest: str) -> str | None:
     candidate = rest[:4]
     if len(candidate) == 4 and candidate.isdigit() and candidate.isascii():
-        if 1 <= int(candidate[2:]) <= 12:
-            return candidate
+        return candidate if 1 <= int(candidate[2:]) <= 12 else None
     return None
 
 
@@ -339,7 +367,9 @@ def encode_swipe(
         elif number == 2:
             text = f";{card_number}={exp}{discretionary}?"
         elif number == 3:
-            text = f";01{card_number}={exp}{discretionary}?"
+            # Real track 3 data (ISO 4909) is long; pad past track 2's limit, as cards do.
+            body = f"01{card_number}={exp}{discretionary}"
+            text = f";{body.ljust(TRACK_MAX_LENGTH[2], '0')}?"
         else:
             raise ValueError(f"no such track: {number}")
         if len(text) > TRACK_MAX_LENGTH[number]:

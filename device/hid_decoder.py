@@ -1,0 +1,107 @@
+"""Pure HID keyboard-wedge decoding: evdev key events (integer codes) to swipes.
+
+Provides ``HidSwipeDecoder``: ``feed(code, value, timestamp)`` with the fields of an evdev
+``EV_KEY`` event returns a ``Swipe``, a ``BadSwipe`` or None; ``poll(now)`` flushes a half swipe
+after silence.
+
+Rules, and why:
+
+- Characters are typed on key-down (value 1) only. Key-up (0) and auto-repeat (2) type nothing:
+  a reader presses each key once, far faster than the typematic delay, so a repeat can only come
+  from a stuck key or a person, and must not add a digit to a card number.
+- Shift (either side) and AltGr are tracked from their own down/up events. A key that was held
+  when the device was grabbed produces only repeats and a key-up here, so it types nothing (no
+  phantom characters); a modifier held at grab time can be passed as ``held_keys``.
+- A key that types nothing we know (Tab, Backspace, an unmapped code) puts an invalid character
+  into the swipe instead of being skipped: silently dropping a key inside a track could turn it
+  into a different, valid-looking card number.
+- Enter (main or keypad) ends the swipe; framing, silence and decoding are those of
+  ``StreamSwipeDecoder``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from device.hid_keymap import (
+    ALTGR_KEYS,
+    ENTER_KEYS,
+    IGNORED_KEYS,
+    SHIFT_KEYS,
+    KeyLayout,
+    get_layout,
+)
+from device.serial_framing import FramerConfig, StreamSwipeDecoder
+from device.swipe import BadSwipe, DecoderConfig, Swipe
+
+KEY_UP, KEY_DOWN, KEY_REPEAT = 0, 1, 2
+INVALID_CHAR = "\ufffd"
+"""Stands in for a key that types nothing known; no track format accepts it."""
+
+
+class HidSwipeDecoder:
+    """Turns a reader's key events into swipes; pure, fed with the caller's clock."""
+
+    def __init__(
+        self,
+        decoder: DecoderConfig | None = None,
+        framing: FramerConfig | None = None,
+        layout: KeyLayout | str = "us",
+        held_keys: Iterable[int] = (),
+    ) -> None:
+        self.layout = get_layout(layout) if isinstance(layout, str) else layout
+        # HID readers end a swipe with Enter, which we translate to CR.
+        self._stream = StreamSwipeDecoder(decoder, framing or FramerConfig(frozenset({"\r"})))
+        self._down: set[int] = set()
+        self._pending: list[Swipe | BadSwipe] = []
+        self.reset(held_keys)
+
+    def reset(self, held_keys: Iterable[int] = ()) -> None:
+        """Forget all state (after a re-grab); ``held_keys`` are keys down right now."""
+        self._down = {code for code in held_keys if code in SHIFT_KEYS | ALTGR_KEYS}
+        self._pending.clear()
+        self._stream.reset(0.0)
+
+    @property
+    def shift(self) -> bool:
+        """True while either shift key is down."""
+        return bool(self._down & SHIFT_KEYS)
+
+    def feed(self, code: int, value: int, timestamp: float) -> Swipe | BadSwipe | None:
+        """Process one key event; return a completed swipe, if any.
+
+        Args:
+            code: the integer key code (``event.code``).
+            value: 1 key-down, 0 key-up, 2 auto-repeat.
+            timestamp: seconds on a clock shared with ``poll()``.
+        """
+        if code in SHIFT_KEYS or code in ALTGR_KEYS:
+            if value == KEY_DOWN:
+                self._down.add(code)
+            elif value == KEY_UP:
+                self._down.discard(code)
+        elif value == KEY_DOWN and code not in IGNORED_KEYS:
+            self._pending.extend(self._stream.feed(self._char(code), timestamp))
+        else:
+            # Key-ups and repeats type nothing, but time still passes for the silence timeout.
+            self._pending.extend(self._stream.poll(timestamp))
+        return self._pending.pop(0) if self._pending else None
+
+    def poll(self, now: float) -> list[Swipe | BadSwipe]:
+        """Return results not yet handed out, plus a half swipe flushed by silence."""
+        results = [*self._pending, *self._stream.poll(now)]
+        self._pending.clear()
+        return results
+
+    def flush(self, now: float) -> list[Swipe | BadSwipe]:
+        """Flush everything pending (the device went away mid-swipe)."""
+        results = [*self._pending, *self._stream.flush(now)]
+        self._pending.clear()
+        return results
+
+    def _char(self, code: int) -> str:
+        if code in ENTER_KEYS:
+            return "\r"
+        altgr = bool(self._down & ALTGR_KEYS)
+        char = self.layout.char(code, self.shift, altgr)
+        return char if char is not None else INVALID_CHAR

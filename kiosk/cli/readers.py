@@ -1,0 +1,62 @@
+"""``kiosk readers``: find the card reader and test it (``list``, ``test``).
+
+Provides ``register(subparsers)``. The work is done by ``device.readers_cli``; this module only
+declares the arguments. Swipes are printed with the card number masked (S8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from device.discovery import list_candidates
+from device.readers_cli import cmd_list, cmd_test
+
+
+def register(subparsers: Any) -> None:
+    """Add ``readers list`` and ``readers test`` to the ``kiosk`` command."""
+    readers = subparsers.add_parser("readers", help="find and test the card reader")
+    readers_sub = readers.add_subparsers(dest="readers_command", metavar="ACTION")
+    readers.set_defaults(func=lambda args: _help(readers))
+
+    listing = readers_sub.add_parser("list", help="list devices that could be the card reader")
+    listing.set_defaults(func=lambda args: cmd_list(sys.stdout))
+
+    test = readers_sub.add_parser("test", help="open a reader and show each swipe (masked)")
+    test.add_argument(
+        "--reader",
+        metavar="SPEC",
+        help="reader spec, e.g. evdev:/dev/input/by-id/..., serial:/dev/ttyUSB0?baud=9600, "
+        "terminal; default: the only candidate found",
+    )
+    test.add_argument("--count", type=_positive_int, metavar="N", help="stop after N swipes")
+    test.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
+    test.set_defaults(func=lambda args: _test(args))
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def _test(args: argparse.Namespace) -> int:
+    spec = args.reader
+    if spec is None:
+        candidates = list_candidates()
+        if len(candidates) != 1:
+            sys.stderr.write(
+                "error: give --reader SPEC; "
+                + ("no reader was found" if not candidates else "more than one device was found")
+                + " (see `kiosk readers list`)\n"
+            )
+            return 2
+        spec = candidates[0].spec
+    return cmd_test(spec, sys.stdout, count=args.count, duration=args.seconds)

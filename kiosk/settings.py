@@ -1,0 +1,513 @@
+"""Kiosk configuration: the frozen ``Settings`` read from ``/etc/kiosk/kiosk.toml``.
+
+Provides ``Settings`` (with one frozen section per TOML table), ``load_settings()``,
+``ConfigError`` (every problem found, one per line, each naming its key) and
+``check_credentials_file()``.
+
+The config path comes from ``--config``, else ``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml``.
+The database path comes from ``$KIOSK_DB``, else ``database.path``, else systemd's
+``$STATE_DIRECTORY`` (``StateDirectory=kiosk`` gives ``/var/lib/kiosk``), else the per-user data
+directory. The API key is never part of ``Settings`` (S8): it stays in its own file, which must be
+private to the kiosk user, and is read on demand by ``CentralSettings.read_api_key()``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import pwd
+import stat
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from kiosk.domain.secrets import looks_like_hash
+
+DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
+"""Where the installed kiosk keeps its configuration (``systemd/install.sh`` creates it)."""
+CONFIG_ENV = "KIOSK_CONFIG"
+"""Environment variable naming the config file when ``--config`` is not given."""
+DB_ENV = "KIOSK_DB"
+"""Environment variable that overrides the database path."""
+READER_KINDS = ("evdev", "serial", "terminal", "script")
+"""The reader spec prefixes the kiosk knows (``kind:target``; ``terminal`` has no target)."""
+LOOPBACK_NAMES = ("localhost",)
+"""Host names treated as loopback besides the loopback IP addresses."""
+DEMO_STAFF_PIN_HASH = (
+    "scrypt$16384$8$1$b0cdd77d911c7a8e0e2ef43c656f4231$"
+    "6dba147a4c46b78d9b1d46f4a67503ff7b56edeb6fcdf11926e0cf86b16df9a0"
+)
+"""Hash of the demo staff PIN ``1234``; used only when running without a config file."""
+HASH_PIN_HINT = "run `kiosk config hash-pin` and paste the line it prints"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` holds one message per problem.
+
+    Messages name the key (``sync.concurrency: ...``) and never contain a secret value.
+    """
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseSettings:
+    """Where the local SQLite store lives."""
+
+    path: Path
+    """The SQLite file; its directory must be writable (SQLite puts its WAL file beside it)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReaderSettings:
+    """Which card reader to use."""
+
+    spec: str = "terminal"
+    """``evdev:/dev/input/by-id/...`` (a HID reader), ``serial:/dev/ttyUSB0?baud=9600``,
+    ``terminal`` (swipes typed into the kiosk's terminal) or ``script:FILE`` (replayed swipes)."""
+
+    @property
+    def kind(self) -> str:
+        """The part before the first colon: one of ``READER_KINDS``."""
+        return self.spec.partition(":")[0]
+
+    @property
+    def target(self) -> str:
+        """The device path, name or file after the colon, without ``?options``."""
+        return self.spec.partition(":")[2].partition("?")[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CentralSettings:
+    """The central loyalty API (ClientToolbox) this kiosk syncs with."""
+
+    url: str
+    """The account's API address; ``https://`` unless it is a loopback address (S8)."""
+    account_id: str
+    """The ClientToolbox account id sent with every call."""
+    user_id: str
+    """The API user id sent with every call (its password is the API key)."""
+    credentials_file: Path | None
+    """File holding only the API key (``user_password``), mode 0600, owned by the kiosk user.
+    ``None`` only in the demo settings, which talk to the local reference server."""
+    timeout_seconds: float = 10.0
+    """How long one request may take before it counts as a transport failure (retried, S2)."""
+
+    def read_api_key(self) -> str:
+        """Read the API key from ``credentials_file`` (checked again first) and return it.
+
+        The key is registered with the log filter so that it can never reach a log line (S8).
+        Returns an empty string for the demo settings, which have no credentials file.
+
+        Raises:
+            ConfigError: the file is missing, not private to us, unreadable or empty.
+        """
+        if self.credentials_file is None:
+            return ""
+        problem = check_credentials_file(self.credentials_file)
+        if problem:
+            raise ConfigError(problem)
+        try:
+            text = self.credentials_file.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(
+                f"central.credentials_file: cannot read {self.credentials_file}: {error.strerror}"
+            ) from None
+        lines = [line.strip() for line in text.splitlines()]
+        key = next((line for line in lines if line and not line.startswith("#")), "")
+        if not key:
+            raise ConfigError(
+                f"central.credentials_file: {self.credentials_file} is empty; "
+                "put the API key (the user_password) on its first line"
+            )
+        from kiosk.logging_setup import register_secret  # late: logging must not need settings
+
+        register_secret(key)
+        return key
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyncSettings:
+    """How the outbox is sent and the local cache refreshed."""
+
+    concurrency: int = 4
+    """How many customers' queues are sent at once (S3 keeps each customer in order), 1..32."""
+    stale_after_hours: int = 24
+    """After this long without a successful sync the kiosk warns staff that data may be stale."""
+    pull_interval_minutes: int = 60
+    """How often to refresh the local cache from the central API (S7); 0 turns it off."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UiSettings:
+    """The touch-free, lock-down TUI (S11)."""
+
+    inactivity_timeout_seconds: int = 30
+    """Idle time after which every screen clears back to "swipe your card", 5..3600."""
+    staff_pin_hash: str = field(repr=False)
+    """Hash of the staff PIN made by ``kiosk config hash-pin``; never a plain PIN (S9)."""
+    staff_card_hash: str | None = field(default=None, repr=False)
+    """Optional hash of a staff card number that opens staff mode when swiped."""
+    pin_max_tries: int = 3
+    """Wrong PINs before a card is locked for a growing time (S9), 1..10."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the kiosk is configured with. Holds no secret (see ``read_api_key``)."""
+
+    store_name: str = "Demo shop"
+    """Shown on the idle screen."""
+    database: DatabaseSettings
+    """The local store."""
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
+    """The card reader."""
+    central: CentralSettings
+    """The central API."""
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    """The sync worker."""
+    ui: UiSettings
+    """The TUI."""
+    source: Path | None = None
+    """The file these settings came from; ``None`` for the demo defaults."""
+
+
+def resolve_config_path(
+    cli_path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Path, bool]:
+    """Return the config path and whether it was asked for (``--config``, ``$KIOSK_CONFIG``)."""
+    env = os.environ if environ is None else environ
+    if cli_path:
+        return Path(cli_path).expanduser(), True
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser(), True
+    return DEFAULT_CONFIG_PATH, False
+
+
+def default_database_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The database path when the config does not name one (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    # systemd sets STATE_DIRECTORY (colon-separated) for StateDirectory=; prefer it under a unit.
+    state_dir = env.get("STATE_DIRECTORY", "").split(":")[0]
+    if state_dir:
+        return Path(state_dir) / "kiosk.db"
+    return Path(platformdirs.user_data_dir("kiosk")) / "kiosk.db"
+
+
+def demo_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings for a demo without a config file: terminal reader, local reference server."""
+    env = os.environ if environ is None else environ
+    db = Path(env[DB_ENV]).expanduser() if env.get(DB_ENV) else default_database_path(env)
+    return Settings(
+        database=DatabaseSettings(path=db),
+        central=CentralSettings(
+            url="http://127.0.0.1:8765/", account_id="demo", user_id="demo", credentials_file=None
+        ),
+        ui=UiSettings(staff_pin_hash=DEMO_STAFF_PIN_HASH),
+    )
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    allow_missing: bool = False,
+    check_credentials: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read, validate and return the settings.
+
+    Args:
+        path: the config file; ``None`` means ``$KIOSK_CONFIG`` or ``/etc/kiosk/kiosk.toml``.
+        allow_missing: return ``demo_settings()`` when the default file does not exist (a file
+            named by ``path`` or ``$KIOSK_CONFIG`` must always exist).
+        check_credentials: also check the credentials file's owner and mode (``kiosk doctor``
+            turns this off to report it as a check of its own).
+        environ: the environment to read (``os.environ`` by default; tests pass a dict).
+
+    Raises:
+        ConfigError: listing every problem found, each naming its key.
+    """
+    env = os.environ if environ is None else environ
+    config_path, explicit = resolve_config_path(path, env)
+    try:
+        with config_path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        if allow_missing and not explicit:
+            return demo_settings(env)
+        raise ConfigError(f"{config_path}: no such file") from None
+    except PermissionError:
+        raise ConfigError(f"{config_path}: permission denied (is it readable by us?)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{config_path}: not valid TOML: {error}") from None
+    return _parse(data, config_path, env, check_credentials)
+
+
+def check_credentials_file(path: Path) -> str | None:
+    """Return why ``path`` is not a safe credentials file for the current user, or ``None``.
+
+    Safe means: a regular file owned by the user running the kiosk, with no group/other bits.
+    """
+    where = "central.credentials_file"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return (
+            f"{where}: {path} does not exist; create it holding only the API key, then: "
+            f"chown {_user_name(os.geteuid())} {path} && chmod 0600 {path}"
+        ) + (_ROOT_HINT if os.geteuid() == 0 else "")
+    except OSError as error:
+        return f"{where}: cannot check {path}: {error.strerror} (is its directory readable by us?)"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{where}: {path} is not a regular file"
+    mode = stat.S_IMODE(info.st_mode)
+    owner, me = _user_name(info.st_uid), _user_name(os.geteuid())
+    wrong_owner = info.st_uid != os.geteuid()
+    wrong_mode = bool(mode & 0o077) or not mode & stat.S_IRUSR
+    if not (wrong_owner or wrong_mode):
+        return None
+    fixes = ([f"chown {me} {path}"] if wrong_owner else []) + (
+        [f"chmod 0600 {path}"] if wrong_mode else []
+    )
+    why = (
+        f"is owned by {owner}, but the kiosk runs as {me}"
+        if wrong_owner
+        else "must be readable by its owner only"
+    )
+    hint = _ROOT_HINT if os.geteuid() == 0 else ""
+    return (
+        f"{where}: {path} (owner {owner}, mode {mode:04o}) {why}; fix: " + " && ".join(fixes) + hint
+    )
+
+
+_ROOT_HINT = " (the service runs as kiosk: check as that user, sudo -u kiosk kiosk config check)"
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _show(value: Any) -> str:
+    """A value as it would be written in TOML, for error messages (never used for secrets)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return {dict: "a table", list: "a list"}.get(type(value), str(value))
+
+
+class _Table:
+    """Reads typed values out of one TOML table, collecting problems instead of stopping."""
+
+    def __init__(self, data: Any, prefix: str, problems: list[str]) -> None:
+        self.prefix = prefix
+        self.problems = problems
+        self.seen: set[str] = set()
+        if not isinstance(data, dict):
+            problems.append(f"{prefix}: must be a table ([{prefix}]), got {_show(data)}")
+            data = {}
+        self.data: dict[str, Any] = data
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def get(self, name: str, required: bool) -> Any:
+        self.seen.add(name)
+        if name not in self.data and required:
+            self.problems.append(f"missing key {self.key(name)}")
+        return self.data.get(name)
+
+    def text(self, name: str, default: str | None = None, *, ids: bool = False) -> str | None:
+        value = self.get(name, required=default is None)
+        if value is None:
+            return default
+        if ids and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(
+                f"{self.key(name)}: must be a non-empty string, got {_show(value)}"
+            )
+            return default
+        if "CHANGE-ME" in value:
+            self.problems.append(f"{self.key(name)}: still the example value; set it")
+        return value.strip()
+
+    def number(self, name: str, default: float, low: int, high: int, what: str = "whole") -> Any:
+        """An int (``what="whole"``) or, for ``what="seconds"``, an int or float, in range."""
+        value = self.get(name, required=False)
+        if value is None:
+            return default
+        kinds = int if what == "whole" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+            noun = "whole number" if what == "whole" else "number of seconds"
+            self.problems.append(
+                f"{self.key(name)}: must be a {noun} from {low} to {high}, got {_show(value)}"
+            )
+            return default
+        return value
+
+    def path(self, name: str, default: Path | None) -> Path | None:
+        value = self.text(name, str(default) if default else None)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            self.problems.append(f"{self.key(name)}: must be an absolute path, got {_show(value)}")
+        return path
+
+    def secret_hash(self, name: str, required: bool) -> str | None:
+        # Never echo the value: a mistaken plain PIN must not reach a terminal or a log (S8).
+        value = self.get(name, required=False)
+        if value is None:
+            if required:
+                self.problems.append(f"missing key {self.key(name)} ({HASH_PIN_HINT})")
+            return None
+        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+            self.problems.append(
+                f"{self.key(name)}: looks like a plain PIN or card number; the config holds only "
+                f"a hash: {HASH_PIN_HINT}"
+            )
+        elif not isinstance(value, str) or not looks_like_hash(value.strip()):
+            self.problems.append(
+                f"{self.key(name)}: is not a hash made by kiosk (scrypt$...); {HASH_PIN_HINT}"
+            )
+        else:
+            return value.strip()
+        return None
+
+    def finish(self) -> None:
+        """Report keys nobody asked for: a typo must not silently fall back to a default."""
+        known = ", ".join(sorted(self.seen))
+        where = f"[{self.prefix}]" if self.prefix else "the top level"
+        for name in self.data:
+            if name not in self.seen:
+                self.problems.append(
+                    f"unknown key {self.key(name)} (known keys in {where}: {known})"
+                )
+
+
+def _check_url(url: str | None, problems: list[str]) -> None:
+    if url is None:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.username is not None or parts.password is not None:
+        # Do not echo the URL: it holds a credential.
+        problems.append(
+            "central.url: must not contain a user name or password; "
+            "put the API key in central.credentials_file"
+        )
+        return
+    if parts.scheme not in ("http", "https") or not host:
+        problems.append(f"central.url: must be an https:// address, got {_show(url)}")
+        return
+    if parts.scheme == "http" and not _is_loopback(host):
+        problems.append(
+            "central.url: http:// is only allowed for a loopback address "
+            "(127.0.0.1, ::1, localhost); use https://"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_reader(spec: str, problems: list[str]) -> None:
+    kind, colon, target = spec.partition(":")
+    if kind not in READER_KINDS:
+        problems.append(
+            f"reader.spec: unknown reader {_show(spec)}; use one of "
+            "evdev:/dev/input/by-id/..., serial:/dev/ttyUSB0?baud=9600, terminal, script:FILE"
+        )
+    elif kind == "terminal" and colon:
+        problems.append(f'reader.spec: "terminal" takes no target, got {_show(spec)}')
+    elif kind != "terminal" and not target.partition("?")[0]:
+        problems.append(f"reader.spec: {kind}: needs a device or file after the colon")
+    elif kind == "serial":
+        for option in filter(None, target.partition("?")[2].split("&")):
+            name, _, value = option.partition("=")
+            if name == "baud" and not value.isdigit():
+                problems.append(f"reader.spec: baud must be a whole number, got {_show(value)}")
+
+
+def _parse(
+    data: dict[str, Any], source: Path, env: Mapping[str, str], check_credentials: bool
+) -> Settings:
+    problems: list[str] = []
+    top = _Table(data, "", problems)
+    store_name = top.text("store_name", "Demo shop")
+    tables = {
+        name: _Table(top.get(name, required=False) or {}, name, problems)
+        for name in ("database", "reader", "central", "sync", "ui")
+    }
+    db, reader, central, sync, ui = tables.values()
+
+    db_path = db.path("path", default_database_path(env))
+    if env.get(DB_ENV):
+        db_path = Path(env[DB_ENV]).expanduser()
+    reader_spec = reader.text("spec", "terminal") or "terminal"
+    _check_reader(reader_spec, problems)
+
+    url = central.text("url")
+    _check_url(url, problems)
+    account_id = central.text("account_id", ids=True)
+    user_id = central.text("user_id", ids=True)
+    credentials = central.path("credentials_file", source.parent / "credentials")
+    timeout = float(central.number("timeout_seconds", 10.0, 1, 300, "seconds"))
+
+    concurrency = sync.number("concurrency", 4, 1, 32)
+    stale = sync.number("stale_after_hours", 24, 1, 24 * 365)
+    pull = sync.number("pull_interval_minutes", 60, 0, 24 * 60)
+
+    idle = ui.number("inactivity_timeout_seconds", 30, 5, 3600)
+    pin_hash = ui.secret_hash("staff_pin_hash", required=True)
+    card_hash = ui.secret_hash("staff_card_hash", required=False)
+    tries = ui.number("pin_max_tries", 3, 1, 10)
+
+    for table in (top, *tables.values()):
+        table.finish()
+    if check_credentials and credentials is not None and credentials.is_absolute():
+        problem = check_credentials_file(credentials)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise ConfigError(problems)
+    assert url and account_id and user_id and pin_hash and db_path and store_name
+    return Settings(
+        store_name=store_name,
+        database=DatabaseSettings(path=db_path),
+        reader=ReaderSettings(spec=reader_spec),
+        central=CentralSettings(
+            url=url,
+            account_id=account_id,
+            user_id=user_id,
+            credentials_file=credentials,
+            timeout_seconds=timeout,
+        ),
+        sync=SyncSettings(
+            concurrency=concurrency, stale_after_hours=stale, pull_interval_minutes=pull
+        ),
+        ui=UiSettings(
+            inactivity_timeout_seconds=idle,
+            staff_pin_hash=pin_hash,
+            staff_card_hash=card_hash,
+            pin_max_tries=tries,
+        ),
+        source=source,
+    )

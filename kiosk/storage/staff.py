@@ -1,0 +1,45 @@
+"""Staff actions on the local store: checking staff credentials and audited edits.
+
+Provides :func:`verify_staff_pin`, :func:`verify_staff_card` and :func:`staff_edit`. Every change
+staff make through the kiosk goes through :func:`staff_edit`, which applies the edit (and its
+outbox entry, S1) and appends an audit row naming the staff identity. The detail never holds a
+PIN, a password or a full card number (S8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kiosk.domain.secrets import mask_card, verify_secret
+from kiosk.storage.audit import record_audit
+from kiosk.storage.customer_store import EditResult, Store
+from kiosk.storage.database import write_transaction
+
+
+def verify_staff_pin(pin: str, staff_pin_hash: str | None) -> bool:
+    """Check a typed staff PIN against the configured hash (S9); no hash means no staff mode."""
+    return bool(pin) and verify_secret(pin, staff_pin_hash)
+
+
+def verify_staff_card(card_number: str, staff_card_hash: str | None) -> bool:
+    """Check a swiped card against the configured staff card hash, if one is configured."""
+    return staff_card_hash is not None and verify_secret(card_number, staff_card_hash)
+
+
+def staff_edit(
+    store: Store, request: Mapping[str, str], *, actor: str, action: str, detail: str
+) -> EditResult:
+    """Apply one edit on behalf of staff and record it in the audit table.
+
+    The audit row is written in its own transaction right after the edit: ``Store.apply_edit``
+    owns its transaction and SQLite cannot nest ``BEGIN``. A crash between the two would lose
+    the audit row but never the edit or its outbox entry.
+
+    Raises:
+        EditError: the rules refuse the request; nothing changed.
+        StoreError: the database failed.
+    """
+    result = store.apply_edit(request)
+    with write_transaction(store.db):
+        record_audit(store.db, actor, action, f"customer {mask_card(result.plan.code)}: {detail}")
+    return result

@@ -1,0 +1,59 @@
+"""The values the interface is configured with, as one frozen :class:`KioskConfig`.
+
+Kept apart from :mod:`kiosk.settings` so that tests and the demo can build an app without a
+config file; :meth:`KioskConfig.from_settings` maps the installed settings onto it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.storage.pin_locks import DEFAULT_LOCK_SECONDS, DEFAULT_MAX_TRIES
+
+
+@dataclass(frozen=True, kw_only=True)
+class KioskConfig:
+    """What the screens need to know besides the store."""
+
+    store_name: str = "Demo shop"
+    """Shown on the swipe screen."""
+    inactivity_timeout: float = 30.0
+    """Seconds without a key or swipe before everything clears back to the swipe screen."""
+    staff_pin_hash: str | None = field(default=None, repr=False)
+    """Hash of the staff PIN; None turns staff mode off."""
+    staff_card_hash: str | None = field(default=None, repr=False)
+    """Hash of a staff card number that opens the staff login when swiped."""
+    pin_max_tries: int = DEFAULT_MAX_TRIES
+    """Wrong PINs before a lock (S9)."""
+    pin_lock_seconds: float = DEFAULT_LOCK_SECONDS
+    """First lock length; doubles with every further lock."""
+    card_digits: int = 16
+    """Length of card numbers issued by staff (``card_number_generate``, rule A5)."""
+    status_interval: float = 2.0
+    """Seconds between reads of the sync status from the database."""
+    message_seconds: float = 4.0
+    """How long a notice such as "Please swipe again" stays on the swipe screen."""
+    wedge_gap: float = 0.5
+    """Longest pause between the keys of a swipe typed into the terminal."""
+    cursor_blink: bool = True
+    """Off for snapshots, so that pictures do not depend on timing."""
+    demo: bool = False
+    """Demo mode: F1 shows the cheat sheet."""
+    cheat_sheet: str = ""
+    """Text of the demo cheat sheet."""
+    demo_cards: tuple[tuple[str, str], ...] = ()
+    """Demo cards as (label, card number): the cheat sheet can swipe them."""
+
+    @classmethod
+    def from_settings(cls, settings: Any, **overrides: Any) -> KioskConfig:
+        """Build from :class:`kiosk.settings.Settings` (duck-typed to keep the UI importable)."""
+        values: dict[str, Any] = {
+            "store_name": settings.store_name,
+            "inactivity_timeout": float(settings.ui.inactivity_timeout_seconds),
+            "staff_pin_hash": settings.ui.staff_pin_hash,
+            "staff_card_hash": settings.ui.staff_card_hash,
+            "pin_max_tries": settings.ui.pin_max_tries,
+        }
+        values.update(overrides)
+        return cls(**values)

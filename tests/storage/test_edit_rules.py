@@ -1,0 +1,380 @@
+"""Every rule of edit-semantics.md (A*, M*, R5) applied to a real SQLite store.
+
+Each test names the rule it proves. Rendering rules R1-R4 are in tests/domain/test_render.py.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+
+import pytest
+
+from kiosk.domain.edit_rules import EditError, check_credentials
+from kiosk.storage import outbox
+from kiosk.storage.customer_store import Store
+
+ACCOUNT = {
+    "account_id": "greatwidgets",
+    "user_id": "john1970",
+    "user_password": "1959caadac9b13dcb3",
+}
+CALL = {"type": "record_customer", "customer_action": "edit"}
+
+
+def snapshot(store: Store) -> list[tuple]:
+    """Everything the store holds that an edit could change."""
+    conn = store.db.conn
+    tables = ("customers", "custom_values", "balances", "outbox", "notifications")
+    return [tuple(conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()) for table in tables]
+
+
+def refused(store: Store, request: dict[str, str], message_part: str) -> None:
+    """Assert the request is refused, the message mentions ``message_part``, nothing changed."""
+    before = snapshot(store)
+    with pytest.raises(EditError) as raised:
+        store.apply_edit(request)
+    assert message_part.lower() in str(raised.value).lower()
+    assert snapshot(store) == before
+
+
+def test_a1_missing_required_field_is_an_error() -> None:
+    """A1: every credential and call field is required."""
+    for missing in ("user_id", "user_password", "type", "customer_action", "account_id"):
+        request = {**ACCOUNT, **CALL}
+        del request[missing]
+        with pytest.raises(EditError, match=missing):
+            check_credentials(request, ACCOUNT)
+
+
+def test_a1_wrong_credentials_are_refused_without_echoing_the_key() -> None:
+    """A1: credentials that do not match the account are an error; the key is not in the message."""
+    request = {**ACCOUNT, **CALL, "user_password": "wrong-key-123"}
+    with pytest.raises(EditError) as raised:
+        check_credentials(request, ACCOUNT)
+    assert "wrong-key-123" not in str(raised.value)
+    assert ACCOUNT["user_password"] not in str(raised.value)
+
+
+def test_a1_header_key_wins_over_the_body_password() -> None:
+    """A1: the api_access_key header, when present, is used instead of user_password."""
+    request = {**ACCOUNT, **CALL, "user_password": "wrong"}
+    check_credentials(request, ACCOUNT, api_access_key=ACCOUNT["user_password"])
+    good_body = {**ACCOUNT, **CALL}
+    with pytest.raises(EditError):
+        check_credentials(good_body, ACCOUNT, api_access_key="wrong")
+    no_body_password = {k: v for k, v in good_body.items() if k != "user_password"}
+    check_credentials(no_body_password, ACCOUNT, api_access_key=ACCOUNT["user_password"])
+
+
+def test_a2_a_request_without_customer_fields_is_refused(store: Store) -> None:
+    """A2: output fields and send_no_email alone do not count as customer fields."""
+    refused(store, {}, "at least one customer field")
+    refused(store, {"output": "JSON", "send_no_email": "true", "campaign_id": "1"}, "at least one")
+
+
+def test_a2_any_single_customer_field_is_enough(store: Store) -> None:
+    """A2: each optional field individually suffices."""
+    for request in ({"first_name": "Ann"}, {"custom_field_1": "Brie"}, {"customer_PIN": "1234"}):
+        assert store.apply_edit(request).plan.status == "new"
+
+
+@pytest.mark.parametrize("bad", ["04-03-2010", "2010-4-3", "2023-02-30", "2010/04/03", ""])
+def test_a3_custom_date_must_be_a_real_iso_date(store: Store, bad: str) -> None:
+    """A3: custom_date is YYYY-MM-DD and a real calendar date."""
+    refused(store, {"first_name": "Ann", "custom_date": bad}, "custom_date")
+
+
+def test_a3_a_real_iso_date_is_stored(store: Store) -> None:
+    """A3: a valid date, 29 February of a leap year included, is accepted as given."""
+    code = store.apply_edit({"custom_date": "2024-02-29"}).plan.code
+    assert store.customer(code)["custom_date"] == "2024-02-29"
+
+
+def test_a4_undefined_custom_field_is_refused(store: Store) -> None:
+    """A4: custom_field_N must be defined for the account."""
+    refused(store, {"first_name": "Ann", "custom_field_9": "x"}, "not a custom field defined")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("custom_field_1", "1kg Emental Cheese", True),
+        ("custom_field_3", "2012.07.28 22:59:59", True),
+        ("custom_field_3", "2012-07-28 22:59:59", False),
+        ("custom_field_3", "2012.02.30 10:00:00", False),
+        ("custom_field_2", "Single", True),
+        ("custom_field_2", "Single,Married", False),
+        ("custom_field_2", "Divorced", False),
+        ("custom_field_4", "Gouda,Emental,Swiss", True),
+        ("custom_field_4", "Gouda,Cheddar", False),
+    ],
+)
+def test_a4_custom_values_must_fit_their_type(
+    store: Store, field: str, value: str, ok: bool
+) -> None:
+    """A4: text, date/time stamp, pick and list fields each check their values."""
+    request = {"first_name": "Ann", field: value}
+    if ok:
+        code = store.apply_edit(request).plan.code
+        assert store.custom_values(code)[int(field.rsplit("_", 1)[1])] == value
+    else:
+        refused(store, request, field)
+
+
+@pytest.mark.parametrize("bad", ["3", "33", "ten", "-5", "", "1e1", "²"])
+def test_a5_card_number_generate_must_be_4_to_32_digits(store: Store, bad: str) -> None:
+    """A5: card_number_generate is a whole number of digits, 4 to 32 (our choice)."""
+    refused(store, {"first_name": "Ann", "card_number_generate": bad}, "card_number_generate")
+
+
+def test_a6_an_error_anywhere_applies_nothing(store: Store) -> None:
+    """A6: a bad field after good ones leaves the customer, balances and outbox untouched."""
+    code = store.apply_edit({"card_number": "5555", "first_name": "Ann"}).plan.code
+    refused(
+        store,
+        {
+            "code": code,
+            "first_name": "Changed",
+            "auto_add": "10",
+            "campaign_id": "1",
+            "custom_field_2": "Divorced",
+        },
+        "custom_field_2",
+    )
+    assert store.customer(code)["first_name"] == "Ann"
+    assert store.balances(code) == []
+
+
+def test_m1_a_known_code_updates_that_customer(store: Store) -> None:
+    """M1: code matches a customer: status update, same code returned."""
+    code = store.apply_edit({"first_name": "Ann"}).plan.code
+    result = store.apply_edit({"code": code, "last_name": "Lee"})
+    assert (result.plan.status, result.plan.code) == ("update", code)
+    assert result.payload == {"status": "success", "customer": {"status": "update", "code": code}}
+    assert store.count_customers() == 1
+
+
+def test_m2_an_unknown_code_creates_a_customer_with_that_code(store: Store) -> None:
+    """M2: code matches nobody: a new customer is created; it keeps the given code."""
+    result = store.apply_edit({"code": "0089898989898989", "first_name": "John"})
+    assert (result.plan.status, result.plan.code) == ("new", "0089898989898989")
+    assert store.customer("0089898989898989")["first_name"] == "John"
+
+
+def test_m3_no_code_and_no_card_creates_a_random_16_digit_code(store: Store) -> None:
+    """M3: a new customer with a random 16-digit code, unique in the account."""
+    codes = {store.apply_edit({"first_name": f"N{i}"}).plan.code for i in range(30)}
+    assert len(codes) == 30
+    assert all(len(code) == 16 and code.isdigit() for code in codes)
+
+
+def test_m4a_a_single_card_match_is_updated_and_keeps_its_code(store: Store) -> None:
+    """M4a: only a card_number: the one customer with it is updated, its code returned."""
+    code = store.apply_edit({"card_number": "1212121212", "first_name": "John"}).plan.code
+    result = store.apply_edit({"card_number": "1212121212", "phone": "555-555-2455"})
+    assert (result.plan.status, result.plan.code) == ("update", code)
+    assert store.customer(code)["phone"] == "555-555-2455"
+
+
+def test_m4b_a_card_shared_by_two_customers_is_an_error(store: Store) -> None:
+    """M4b: more than one customer has the card number: error, nothing changes."""
+    first = store.apply_edit({"first_name": "A"}).plan.code
+    second = store.apply_edit({"first_name": "B"}).plan.code
+    store.apply_edit({"code": first, "card_number": "7777"})
+    store.apply_edit({"code": second, "card_number": "7777"})  # M5 allows the shared number
+    refused(store, {"card_number": "7777", "first_name": "C"}, "more than one customer")
+
+
+def test_m4c_a_card_number_equal_to_a_code_updates_that_customer(store: Store) -> None:
+    """M4c: no card match, but a code equals the card number: that customer is updated."""
+    store.apply_edit({"code": "424242", "first_name": "Ann"})
+    result = store.apply_edit({"card_number": "424242", "last_name": "Lee"})
+    assert (result.plan.status, result.plan.code) == ("update", "424242")
+    assert store.customer("424242")["card_number"] == "424242"  # M5: card set as well
+
+
+def test_m4d_an_unknown_card_creates_a_customer_with_a_random_code(store: Store) -> None:
+    """M4d: no match by card or code: new customer, random 16-digit code, the card is set."""
+    result = store.apply_edit({"card_number": "9999000011112222", "first_name": "New"})
+    assert result.plan.status == "new"
+    assert len(result.plan.code) == 16 and result.plan.code != "9999000011112222"
+    assert store.customer(result.plan.code)["card_number"] == "9999000011112222"
+
+
+def test_m5_an_edit_with_a_card_number_replaces_the_card(store: Store) -> None:
+    """M5: an edit by code that carries a card_number replaces the customer's card."""
+    code = store.apply_edit({"card_number": "1111", "first_name": "Ann"}).plan.code
+    store.apply_edit({"code": code, "card_number": "2222"})
+    assert store.customer(code)["card_number"] == "2222"
+    assert store.find_customer("1111") is None
+
+
+def test_m6_card_number_generate_sets_an_unused_number_and_reports_it(store: Store) -> None:
+    """M6: a random N-digit number not in use is set; only then does the response carry it."""
+    plain = store.apply_edit({"first_name": "Ann"})
+    assert "card_number" not in plain.payload["customer"]
+    seen = set()
+    for _ in range(20):
+        result = store.apply_edit({"first_name": "Bo", "card_number_generate": "10"})
+        number = result.payload["customer"]["card_number"]
+        assert len(number) == 10 and number.isdigit() and number not in seen
+        assert store.customer(result.plan.code)["card_number"] == number
+        seen.add(number)
+
+
+def test_m6_generation_avoids_numbers_in_use(tmp_path) -> None:
+    """M6: with a seeded generator that would repeat, the used number is skipped."""
+    seed_store = Store(tmp_path / "a.db", rng=random.Random(7))
+    first = seed_store.apply_edit({"first_name": "A", "card_number_generate": "4"})
+    seed_store.close()
+    # Same seed, same sequence: the first candidate is now taken by the card made above.
+    again = Store(tmp_path / "a.db", rng=random.Random(7))
+    taken = first.plan.generated_card_number
+    again.apply_edit({"code": first.plan.code, "card_number": taken})
+    second = again.apply_edit({"first_name": "B", "card_number_generate": "4"})
+    assert second.plan.generated_card_number != taken
+    again.close()
+
+
+def test_m7_new_code_yes_gives_a_random_code_instead_of_the_given_one(store: Store) -> None:
+    """M7: new_code=Yes: a new customer gets a random code even when a code was given."""
+    result = store.apply_edit({"code": "123456", "new_code": "Yes", "first_name": "Ann"})
+    assert result.plan.status == "new" and result.plan.code != "123456"
+    assert len(result.plan.code) == 16
+
+
+def test_m8_only_the_fields_passed_change(store: Store) -> None:
+    """M8: every field not passed keeps its value."""
+    code = store.apply_edit(
+        {"first_name": "Ann", "last_name": "Lee", "city": "Anytown", "custom_field_1": "Brie"}
+    ).plan.code
+    store.apply_edit({"code": code, "city": "Othertown"})
+    customer = store.customer(code)
+    assert (customer["first_name"], customer["last_name"], customer["city"]) == (
+        "Ann",
+        "Lee",
+        "Othertown",
+    )
+    assert store.custom_values(code) == {1: "Brie"}
+
+
+def test_m9_auto_add_credits_the_named_campaign(store: Store) -> None:
+    """M9: auto_add adds to the campaign's balance, decimal comma accepted for dollars."""
+    code = store.apply_edit({"first_name": "Ann", "auto_add": "25", "campaign_id": "1"}).plan.code
+    store.apply_edit({"code": code, "auto_add": "10", "campaign_id": "1"})
+    store.apply_edit({"code": code, "auto_add": "9,95", "campaign_id": "3"})
+    store.apply_edit({"code": code, "auto_add": "Latte", "campaign_id": "4"})
+    balances = {(b["campaign_id"], b["item"]): b["balance"] for b in store.balances(code)}
+    assert balances == {("1", ""): "35", ("3", ""): "9.95", ("4", "Latte"): "1"}
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "message"),
+    [
+        ({"auto_add": "10"}, "campaign_id"),
+        ({"auto_add": "10", "campaign_id": "99"}, "no campaign"),
+        ({"auto_add": "-5", "campaign_id": "1"}, "positive"),
+        ({"auto_add": "ten", "campaign_id": "1"}, "positive"),
+        ({"auto_add": "1.5", "campaign_id": "2"}, "whole number"),
+        ({"auto_add": "9.999", "campaign_id": "3"}, "2 decimals"),
+    ],
+)
+def test_m9_bad_credits_are_refused(
+    store: Store, request_fields: dict[str, str], message: str
+) -> None:
+    """M9: a credit needs an existing campaign and an amount that fits it."""
+    refused(store, {"first_name": "Ann", **request_fields}, message)
+
+
+def test_m9_a_credit_is_queued_exactly_once(store: Store) -> None:
+    """M9: the credit and its single outbox entry are written together (S1)."""
+    result = store.apply_edit({"first_name": "Ann", "auto_add": "5", "campaign_id": "1"})
+    queued = outbox.entries(store.db)
+    assert [entry.entry_id for entry in queued] == [result.entry_id]
+    assert queued[0].request["auto_add"] == "5"
+
+
+def test_m10_a_new_customer_notifies_the_owner_unless_send_no_email(store: Store) -> None:
+    """M10: new customers are notified; send_no_email (any value) suppresses it; updates never."""
+    first = store.apply_edit({"first_name": "Ann"}).plan.code
+    store.apply_edit({"first_name": "Bo", "send_no_email": "true"})
+    store.apply_edit({"code": first, "last_name": "Lee"})
+    assert [n["code"] for n in store.notifications()] == [first]
+
+
+def test_m11_pin_and_password_are_stored_only_as_slow_hashes(store: Store) -> None:
+    """M11/S9: customer_PIN and customer_password are accepted and kept hashed, never plain."""
+    code = store.apply_edit(
+        {
+            "first_name": "Ann",
+            "customer_PIN": "4321",
+            "customer_password": "ilovecheese",
+            "customer_username": "jdoe1970",
+        }
+    ).plan.code
+    row = store.db.conn.execute(
+        "SELECT pin_hash, password_hash, customer_username FROM customers WHERE code = ?", (code,)
+    ).fetchone()
+    assert row[0].startswith("scrypt$") and "4321" not in row[0]
+    assert row[1].startswith("scrypt$") and "ilovecheese" not in row[1]
+    assert row[2] == "jdoe1970"
+    assert store.verify_pin(code, "4321") and not store.verify_pin(code, "1234")
+    assert store.verify_password(code, "ilovecheese")
+
+
+def test_m11_a_pin_must_be_4_to_8_digits(store: Store) -> None:
+    """M11 (our choice for a terminal PIN): 4 to 8 digits."""
+    for bad in ("123", "123456789", "12a4"):
+        refused(store, {"first_name": "Ann", "customer_PIN": bad}, "PIN")
+
+
+def test_r5_codes_keep_leading_zeros_and_refuse_non_digits(store: Store) -> None:
+    """R5: codes are strings of digits; leading zeros survive a round trip."""
+    result = store.apply_edit({"code": "000123", "first_name": "Zero"})
+    assert result.payload["customer"]["code"] == "000123"
+    assert store.customer("000123") is not None and store.customer("123") is None
+    refused(store, {"code": "12AB", "first_name": "X"}, "digits only")
+    refused(store, {"card_number": "12-34", "first_name": "X"}, "digits only")
+
+
+def test_unknown_fields_are_reported_not_dropped(store: Store) -> None:
+    """Bad input: an unknown field is named in the error and nothing is applied."""
+    refused(store, {"first_name": "Ann", "favourite_colour": "red"}, "favourite_colour")
+
+
+def test_over_long_values_are_refused(store: Store) -> None:
+    """Bad input: a 1,000-character name is refused, not cut."""
+    refused(store, {"first_name": "A" * 1000}, "too long")
+
+
+def test_sql_metacharacters_and_non_ascii_are_stored_exactly(store: Store) -> None:
+    """Bad input: quotes, semicolons and non-ASCII names round-trip unchanged."""
+    name = "Robert'); DROP TABLE customers;-- Zoë Ōsaka 李"
+    code = store.apply_edit({"first_name": name, "city": "Ålesund"}).plan.code
+    assert store.customer(code)["first_name"] == name
+    assert store.count_customers() == 1
+
+
+def test_the_outbox_keeps_the_request_as_asked_without_credentials(store: Store) -> None:
+    """S1/S4: the queued entry holds the original fields, not the local resolution."""
+    result = store.apply_edit({"card_number": "31337", "first_name": "Ann"})
+    (entry,) = outbox.entries(store.db)
+    assert entry.request == {"card_number": "31337", "first_name": "Ann"}
+    assert entry.customer_code == result.plan.code and entry.local_status == "new"
+    assert "code" not in json.loads(
+        store.db.conn.execute("SELECT request FROM outbox").fetchone()[0]
+    )
+
+
+def test_both_card_number_and_generate_is_refused(store: Store) -> None:
+    """Our choice (documented): asking for a given and a generated card at once is an error."""
+    refused(store, {"card_number": "1234", "card_number_generate": "8"}, "not both")
+
+
+def test_amount_text_is_exact(store: Store) -> None:
+    """M9: amounts are decimal, never binary floating point (0.1 + 0.2 is 0.3)."""
+    code = store.apply_edit({"first_name": "A", "auto_add": "0.1", "campaign_id": "3"}).plan.code
+    store.apply_edit({"code": code, "auto_add": "0.2", "campaign_id": "3"})
+    assert Decimal(store.balances(code)[0]["balance"]) == Decimal("0.3")
