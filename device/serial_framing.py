@@ -92,12 +92,14 @@ class SwipeFramer:
                 self._end(frames, "stx", now)
             elif char == ETX:
                 self._end(frames, "etx", now)
-            elif char in "\r\n":
-                if char in cfg.terminators and cfg.end_on_terminator:
-                    self._end(frames, "terminator", now)
+            elif char in "\r\n" and char in cfg.terminators and cfg.end_on_terminator:
+                self._end(frames, "terminator", now)
             elif self._overflow:
                 continue
             else:
+                # A CR/LF that does not end the swipe stays in the text: between tracks the
+                # decoder skips it, inside a track it spoils the track instead of joining
+                # digits from both sides into a number that was never sent.
                 self._track_sentinels(char, frames, now)
                 self._buf.append(char)
                 if len(self._buf) > cfg.max_chars:

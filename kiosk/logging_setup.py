@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from typing import TextIO
+from urllib.parse import quote, quote_plus
 
 LEVEL_ENV = "KIOSK_LOG_LEVEL"
 """Environment variable holding the log level."""
@@ -47,7 +48,8 @@ def register_secret(secret: str) -> None:
     """Redact ``secret`` from every log line from now on (the API key, a password)."""
     if secret and len(secret) >= MIN_SECRET_LENGTH:
         with _secrets_lock:
-            _secrets.add(secret)
+            # Also its form-encoded spelling: the key travels in a form POST body (api-notes).
+            _secrets.update({secret, quote_plus(secret), quote(secret, safe="")})
 
 
 def clear_secrets() -> None:
@@ -193,5 +195,7 @@ def setup_logging(
     root.addHandler(handler)
     root.setLevel(level)
     # httpx logs each request URL at INFO; keep it quieter unless we are debugging.
-    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+    logging.getLogger("httpx").setLevel(
+        logging.NOTSET if level <= logging.DEBUG else logging.WARNING
+    )
     return handler

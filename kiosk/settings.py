@@ -282,13 +282,13 @@ def check_credentials_file(path: Path) -> str | None:
         if wrong_owner
         else "must be readable by its owner only"
     )
-    hint = _ROOT_HINT if os.geteuid() == 0 else ""
+    hint = _ROOT_HINT if wrong_owner and os.geteuid() == 0 else ""
     return (
         f"{where}: {path} (owner {owner}, mode {mode:04o}) {why}; fix: " + " && ".join(fixes) + hint
     )
 
 
-_ROOT_HINT = " (the service runs as kiosk: check as that user, sudo -u kiosk kiosk config check)"
+_ROOT_HINT = " (the service runs as kiosk: run this check as that user, with sudo -u kiosk)"
 
 
 def _user_name(uid: int) -> str:

@@ -169,7 +169,7 @@ class CentralClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def recordcustomer_from(
+    async def record_customer(
         self, fields: Mapping[str, str], *, action: Literal["edit", "new"] = "edit"
     ) -> EditResponse:
         """Send one ``record_customer`` request (rules in ``edit-semantics.md``).

@@ -1,10 +1,10 @@
 """Fault injection for the reference server: what can go wrong, decided reproducibly from a seed.
 
-:class:`FaultConfig` says how often each failure happens; :class:`FaultControl` holds the live
-config (replaceable at run time) and a ``random.Random(seed)`` from which :meth:`FaultControl.decide`
-draws a :class:`Decision` for each API request. Every decision draws the same number of random
-values whatever fires, so a sequential run with the same seed meets the same faults in the same
-order. Faults happen in two phases:
+:class:`FaultConfig` says how often each failure happens; :class:`FaultControl` holds the
+live config (replaceable at run time) and a ``random.Random(seed)`` from which
+:meth:`FaultControl.decide` draws a :class:`Decision` for each API request. Every decision
+draws the same number of random values whatever fires, so a sequential run with the same seed
+meets the same faults in the same order. Faults happen in two phases:
 
 - before the request is applied: ``reset_before``, ``http_500``, ``http_502``, ``http_503``
   (the change is NOT applied);
@@ -70,6 +70,9 @@ class FaultConfig:
     """How long a stalled answer is held (longer than the client's timeout)."""
     ignore_proposed_code: bool = False
     """A new customer created with a given ``code`` gets a random code instead (M2 reversed)."""
+    only_writes: bool = False
+    """Faults other than latency strike only ``record_customer`` calls; look-ups always answer
+    (to test what a client does with a lost write when it can still ask what happened)."""
 
     def __post_init__(self) -> None:
         for name, _ in (*_BEFORE, *_AFTER):
@@ -99,9 +102,9 @@ class FaultConfig:
         for key, value in data.items():
             if key not in known:
                 raise ValueError(f"Unknown fault setting {key[:40]!r}")
-            if key == "ignore_proposed_code":
+            if key in ("ignore_proposed_code", "only_writes"):
                 if not isinstance(value, bool):
-                    raise ValueError("ignore_proposed_code must be true or false")
+                    raise ValueError(f"{key} must be true or false")
             elif key == "seed":
                 if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                     raise ValueError("seed must be an integer or null")
@@ -154,13 +157,15 @@ class FaultControl:
             self.history = []
             return new
 
-    def decide(self) -> Decision:
-        """Draw the fate of one API request."""
+    def decide(self, call: str | None = None) -> Decision:
+        """Draw the fate of one API request (``call`` is its ``type`` field, if known)."""
         with self._lock:
             config = self._config
             # Always two draws, so the sequence does not depend on which fault fired.
             before = _pick(config, _BEFORE, self._rng.random())
             after = _pick(config, _AFTER, self._rng.random())
+            if config.only_writes and call != "record_customer":
+                before = after = None
             decision = Decision(
                 latency_s=config.latency_ms / 1000.0,
                 before=before,  # type: ignore[arg-type]

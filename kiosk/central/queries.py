@@ -112,7 +112,8 @@ def _records(
     ).fetchall()
     records: dict[str, dict[str, Any]] = {}
     for row in rows:
-        record = {name: "" if value is None else value for name, value in zip(RECORD_COLUMNS, row)}
+        pairs = zip(RECORD_COLUMNS, row, strict=True)
+        record = {name: "" if value is None else value for name, value in pairs}
         records[record["code"]] = record
     if not records:
         return []

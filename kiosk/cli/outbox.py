@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from kiosk.cli.common import add_db_option, open_store
 from kiosk.domain.secrets import mask_card
@@ -22,6 +23,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="only entries in this state (default: all)",
     )
     listing.set_defaults(func=cmd_list)
+
+    attention = commands.add_parser("attention", help="entries the central API refused (S6)")
+    add_db_option(attention)
+    attention.set_defaults(func=cmd_attention)
+
+    retry = commands.add_parser("retry", help="send a needs-attention entry again")
+    add_db_option(retry)
+    retry.add_argument("entry_id", metavar="ID", help="entry id (a unique prefix is enough)")
+    retry.add_argument("--by", default=_user(), help="who is acting (for the audit trail)")
+    retry.set_defaults(func=cmd_retry)
+
+    discard = commands.add_parser("discard", help="give up on an entry, with a reason (audited)")
+    add_db_option(discard)
+    discard.add_argument("entry_id", metavar="ID", help="entry id (a unique prefix is enough)")
+    discard.add_argument("--reason", required=True, help="why it is given up (kept for audit)")
+    discard.add_argument("--by", default=_user(), help="who is acting (for the audit trail)")
+    discard.set_defaults(func=cmd_discard)
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def describe_request(request: dict[str, str]) -> str:
@@ -54,4 +81,60 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{row.seq:>5}  {row.entry_id[:8]:<8}  {row.created_at[:19]:<19}  "
             f"{row.state:<9}  {row.attempts:>5}  {describe_request(row.request)}"
         )
+    return 0
+
+
+def cmd_attention(args: argparse.Namespace) -> int:
+    """Run ``kiosk outbox attention``: each entry with its reason, customer and fields."""
+    store = open_store(args)
+    if store is None:
+        return 1
+    with store:
+        rows = outbox.entries(store.db, state="attention")
+        cards = {
+            row.customer_code: (store.customer(row.customer_code) or {}).get("card_number")
+            for row in rows
+        }
+    if not rows:
+        print("Nothing needs attention.")
+        return 0
+    for row in rows:
+        card = mask_card(cards[row.customer_code]) or "-"
+        print(f"{row.entry_id[:8]}  queued {row.created_at[:19]}  card {card}")
+        print(f"    why:    {row.last_error}")
+        print(f"    fields: {describe_request(row.request)}")
+    print(
+        f"{len(rows)} entries. Use 'kiosk outbox retry ID' or "
+        "'kiosk outbox discard ID --reason ...'."
+    )
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    """Run ``kiosk outbox retry ID``."""
+    store = open_store(args)
+    if store is None:
+        return 1
+    with store:
+        try:
+            found = outbox.retry(store.db, args.entry_id, actor=args.by)
+        except LookupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    print(f"Entry {found.entry_id[:8]} will be sent again at the next sync.")
+    return 0
+
+
+def cmd_discard(args: argparse.Namespace) -> int:
+    """Run ``kiosk outbox discard ID --reason ...``."""
+    store = open_store(args)
+    if store is None:
+        return 1
+    with store:
+        try:
+            found = outbox.discard(store.db, args.entry_id, reason=args.reason, actor=args.by)
+        except (LookupError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    print(f"Entry {found.entry_id[:8]} discarded; the reason is kept in the audit table.")
     return 0

@@ -234,6 +234,11 @@ def _check_fields(request: Mapping[str, str], view: CustomerView) -> dict[int, s
     return custom_values
 
 
+def credit_of(request: Mapping[str, str], view: CustomerView) -> Credit | None:
+    """Rule M9: the credit a request carries, or None; raises :class:`EditError` if invalid."""
+    return _check_credit(request, view)
+
+
 def _check_credit(request: Mapping[str, str], view: CustomerView) -> Credit | None:
     """Rule M9: ``auto_add`` needs a campaign and a value that fits its type."""
     amount_text = request.get("auto_add")

@@ -157,7 +157,7 @@ class Store:
                 (plan.code, field_id, value),
             )
         if plan.credit is not None:
-            self._add_to_balance(
+            self.add_to_balance(
                 plan.code, plan.credit.campaign_id, plan.credit.item, plan.credit.amount
             )
         if plan.notify_owner:
@@ -166,7 +166,7 @@ class Store:
                 (plan.code, now),
             )
 
-    def _add_to_balance(self, code: str, campaign_id: str, item: str, amount: Decimal) -> None:
+    def add_to_balance(self, code: str, campaign_id: str, item: str, amount: Decimal) -> None:
         conn = self.db.conn
         row = conn.execute(
             "SELECT amount FROM balances WHERE code = ? AND campaign_id = ? AND item = ?",

@@ -134,6 +134,15 @@ def m002_outbox(db: Database) -> None:
     db.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+@MIGRATIONS()
+def m003_sync(db: Database) -> None:
+    """What the sync worker persists so that a restart continues where it stopped (S2, S5)."""
+    # in_doubt: a send was started and no definitive answer recorded; check before resending.
+    db.execute("ALTER TABLE outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0")
+    # credit_baseline: the central balance seen just before sending an auto_add (JSON).
+    db.execute("ALTER TABLE outbox ADD COLUMN credit_baseline TEXT")
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 

@@ -43,3 +43,29 @@ def staff_edit(
     with write_transaction(store.db):
         record_audit(store.db, actor, action, f"customer {mask_card(result.plan.code)}: {detail}")
     return result
+
+
+STAFF_LOCK_KEY = "__staff__"
+"""Row of ``pin_locks`` that counts wrong staff PINs (no customer code has underscores)."""
+
+
+def search_customers(store: Store, text: str, *, limit: int = 20) -> list[dict[str, str]]:
+    """Customers whose card, code or phone is ``text``, or whose name starts with it.
+
+    Returns code, card_number, first_name, last_name and phone, ordered by name.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    digits = "".join(ch for ch in text if ch.isdigit())
+    prefix = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = store.db.conn.execute(
+        "SELECT code, card_number, first_name, last_name, phone FROM customers "
+        "WHERE card_number = ? OR code = ? OR (? != '' AND phone = ?) "
+        "OR last_name LIKE ? ESCAPE '\\' OR first_name LIKE ? ESCAPE '\\' "
+        "OR (first_name || ' ' || last_name) LIKE ? ESCAPE '\\' "
+        "ORDER BY last_name, first_name LIMIT ?",
+        (text, text, digits, text, prefix, prefix, prefix, limit),
+    )
+    keys = ("code", "card_number", "first_name", "last_name", "phone")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

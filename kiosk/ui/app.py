@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from device.swipe import BadSwipe, Swipe, decode_swipe
@@ -80,6 +82,7 @@ class KioskApp(App[None]):
         status_reader: StatusReader | None = None,
         clock: Callable[[], float] | None = None,
         survive_errors: bool = True,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__(ansi_color=True)
         self.theme = "ansi-dark"
@@ -96,6 +99,7 @@ class KioskApp(App[None]):
         self._sync_runner = sync_runner
         self._status_reader = status_reader or (lambda: read_status(store.db))
         self._survive_errors = survive_errors
+        self._handle_signals = handle_signals
         self.wedge: TerminalWedge | None = (
             TerminalWedge(gap=config.wedge_gap) if reader_spec == "terminal" else None
         )
@@ -106,6 +110,12 @@ class KioskApp(App[None]):
 
     def on_mount(self) -> None:
         """Start timers, the reader and the sync worker."""
+        if self._handle_signals:
+            # Textual leaves SIGTERM/SIGHUP to Python's default (die with the tty raw):
+            # exit through Textual instead, which restores the terminal.
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.exit)
         self._idle_timer = self.set_interval(self.config.inactivity_timeout, self._idle_expired)
         self.set_interval(self.config.status_interval, self.refresh_sync_status)
         if self.wedge is not None:
@@ -190,8 +200,13 @@ class KioskApp(App[None]):
     def on_card_swiped(self, message: CardSwiped) -> None:
         """Every swipe, from a reader thread or the wedge, arrives here."""
         self.note_activity()
-        screen = self.screen
-        if isinstance(screen, KioskScreen) and screen.take_swipe(message.card_number):
+        if self.current_mode == "staff":
+            # In staff mode a swipe looks a customer up: back to the search, which takes it.
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+                self.pop_screen()
+            base = self.screen_stack[0]
+            if isinstance(base, KioskScreen) and not isinstance(self.screen, ModalScreen):
+                base.take_swipe(message.card_number)
             return
         flow.begin_customer_session(self, message.card_number)
 
@@ -310,6 +325,7 @@ def build_app(
     clock: Callable[[], float] | None = None,
     demo: bool = False,
     survive_errors: bool = True,
+    handle_signals: bool = False,
 ) -> KioskApp:
     """Build the kiosk app from its dependencies.
 
@@ -325,6 +341,7 @@ def build_app(
         clock: wall-clock seconds; frozen in snapshots, advanced in lock tests.
         demo: turn on the demo cheat sheet (F1).
         survive_errors: reset to the swipe screen on an unexpected error instead of exiting.
+        handle_signals: exit cleanly on SIGTERM/SIGHUP (``kiosk run``/``demo``; not in tests).
     """
     if config is None:
         config = KioskConfig.from_settings(settings) if settings is not None else KioskConfig()
@@ -341,6 +358,7 @@ def build_app(
         status_reader=status_reader,
         clock=clock,
         survive_errors=survive_errors,
+        handle_signals=handle_signals,
     )
 
 

@@ -59,7 +59,8 @@ def start_reader(app: App[Any], spec: str, opener: ReaderOpener | None = None) -
         reader.start()
     except Exception as error:
         log.error("could not open reader %s: %s", spec.partition(":")[0], type(error).__name__)
-        app.post_message(ReaderStatusChanged(f"Reader could not be opened ({type(error).__name__})"))
+        text = f"Reader could not be opened ({type(error).__name__})"
+        app.post_message(ReaderStatusChanged(text))
         return None
     app.post_message(ReaderStatusChanged(str(getattr(reader, "status", "") or "Reader started")))
     return reader

@@ -1,0 +1,264 @@
+"""Benchmark: swipe to PIN screen with 1,000,000 customers in the local store.
+
+Prints, side by side:
+
+- headless (Textual Pilot, no terminal writes): from the swipe message to the PIN screen mounted;
+- real terminal (tmux, TERM=linux, 80x25): from the last key of the swipe (Enter) sent with
+  ``tmux send-keys`` to "Enter your PIN" visible in ``capture-pane`` (polling adds ~1-3 ms, so
+  this is an upper bound); plus process start to first frame, and the app's peak RSS;
+- baseline "online-first": the same lookup asked of the reference central API started with
+  150 ms of added latency (``customer_search`` by card number), as a kiosk without a local
+  store would do on each swipe.
+
+Run: ``.venv/bin/python bench/bench_swipe_to_pin.py [--swipes 100] [--customers 1000000]``.
+The 1M-customer database is built once (executemany in one transaction) and cached under
+``bench/out/`` (gitignored). This is a script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kiosk.domain.secrets import hash_secret  # noqa: E402
+from kiosk.storage.customer_store import Store  # noqa: E402
+from kiosk.storage.database import utc_now, write_transaction  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+CARD_BASE = 7_000_000_000_000_000
+"""Card numbers are CARD_BASE + i; codes are 16 digits from i too."""
+
+
+def card_of(i: int) -> str:
+    return str(CARD_BASE + i)
+
+
+def build_db(path: Path, customers: int) -> Path:
+    """Create (once) a store with ``customers`` rows sharing one PIN hash (hashing 1M is slow)."""
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".building")
+    for leftover in path.parent.glob(tmp.name + "*"):
+        leftover.unlink()
+    print(f"building {customers:,} customers in {path} ...", file=sys.stderr)
+    started = time.perf_counter()
+    with Store(tmp) as store:
+        pin_hash, now = hash_secret("2468"), utc_now()
+        with write_transaction(store.db):
+            rows = (
+                (f"{i:016d}", card_of(i), f"First{i}", f"Last{i}", pin_hash, now, now)
+                for i in range(customers)
+            )
+            store.db.conn.executemany(
+                "INSERT INTO customers (code, card_number, first_name, last_name, pin_hash, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    tmp.rename(path)
+    print(f"built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return path
+
+
+def pick_cards(customers: int, swipes: int) -> list[str]:
+    step = max(1, customers // swipes)
+    return [card_of(i * step + 7) for i in range(swipes)]
+
+
+def summary(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered):7.1f} ms   p99 {p99:7.1f} ms   (n={len(ordered)})"
+
+
+# Headless ---------------------------------------------------------------------------------------
+
+
+async def headless(db: Path, cards: list[str]) -> list[float]:
+    from device.swipe import Swipe
+    from kiosk.ui.app import build_app
+    from kiosk.ui.config import KioskConfig
+    from kiosk.ui.reader_link import reader_callback
+
+    samples: list[float] = []
+    with Store(db) as store:
+        app = build_app(store, config=KioskConfig(cursor_blink=False))
+        async with app.run_test(size=(80, 25)) as pilot:
+            callback = reader_callback(app)
+            for card in cards:
+                started = time.perf_counter()
+                callback(Swipe(card))  # exactly what a reader thread does
+                while not (app.screen.id == "pin-screen" and app.screen.is_mounted):
+                    await pilot.pause()
+                samples.append((time.perf_counter() - started) * 1000)
+                await pilot.press("escape")
+                while app.screen.id != "swipe-screen":
+                    await pilot.pause()
+    return samples
+
+
+# Real terminal ----------------------------------------------------------------------------------
+
+
+def serve(db: Path, rss_file: Path) -> int:
+    """Run the kiosk on ``db`` in this terminal; write the peak RSS (KiB) when it exits."""
+    from kiosk.ui.app import build_app
+    from kiosk.ui.config import KioskConfig
+
+    with Store(db) as store:
+        app = build_app(store, config=KioskConfig(), handle_signals=True)
+        app.run()
+    rss_file.write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    return 0
+
+
+class Tmux:
+    def __init__(self) -> None:
+        self.socket = f"kiosk-bench-{uuid.uuid4().hex[:8]}"
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "bench")
+
+    def wait_for(self, text: str, limit: float = 30.0) -> float:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if text in self.screen():
+                return time.perf_counter()
+        raise RuntimeError(f"never saw {text!r}:\n{self.screen()}")
+
+
+def real_terminal(db: Path, cards: list[str]) -> tuple[list[float], float, int]:
+    tmux = Tmux()
+    work = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
+    pid_file, rss_file = work / "pid", work / "rss"
+    env = {**os.environ, "TERM": "linux"}
+    env.pop("COLORTERM", None)
+    env.pop("TMUX", None)
+    try:
+        tmux_cmd = ["tmux", "-L", tmux.socket, "-f", "/dev/null", "new-session", "-d"]
+        subprocess.run(
+            [*tmux_cmd, "-s", "bench", "-x", "80", "-y", "25", "bash --norc --noprofile"],
+            check=True,
+            env=env,
+        )
+        command = (
+            f"sh -c 'echo $$ > {pid_file}; exec {sys.executable} {Path(__file__).resolve()} "
+            f"--serve {db} --rss-file {rss_file}'"
+        )
+        tmux.run("send-keys", "-t", "bench", "-l", command)
+        started = time.perf_counter()
+        tmux.run("send-keys", "-t", "bench", "Enter")
+        first_frame = tmux.wait_for("Swipe your card") - started
+        samples: list[float] = []
+        for card in cards:
+            tmux.run("send-keys", "-t", "bench", "-l", f";{card}?")
+            tmux.run("send-keys", "-t", "bench", "Enter")
+            sent = time.perf_counter()  # after the last key was handed to the terminal
+            samples.append((tmux.wait_for("Enter your PIN") - sent) * 1000)
+            tmux.run("send-keys", "-t", "bench", "Escape")
+            tmux.wait_for("Swipe your card")
+        os.kill(int(pid_file.read_text()), 15)
+        deadline = time.monotonic() + 10
+        while not rss_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rss_kib = int(rss_file.read_text()) if rss_file.exists() else -1
+        return samples, first_frame, rss_kib
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# Baseline ---------------------------------------------------------------------------------------
+
+
+async def online_first(cards: list[str], latency_ms: float) -> list[float]:
+    from kiosk.central.client import CentralClient
+    from kiosk.central.faults import FaultConfig
+    from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
+
+    work = Path(tempfile.mkdtemp(prefix="kiosk-bench-central-"))
+    central_db = work / "central.db"
+    # The central store holds just the swiped customers: the added latency dominates anyway.
+    with Store(central_db) as store, write_transaction(store.db):
+        now = utc_now()
+        store.db.conn.executemany(
+            "INSERT INTO customers (code, card_number, first_name, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(f"{i:016d}", card, "Bench", now, now) for i, card in enumerate(cards)],
+        )
+    server = start_server(central_db, faults=FaultConfig(latency_ms=latency_ms))
+    samples: list[float] = []
+    try:
+        async with CentralClient(server.url, DEFAULT_CREDENTIALS) as client:
+            for card in cards:
+                started = time.perf_counter()
+                found = await client.customer_search({"card_number": card}, exact_match="sensitive")
+                samples.append((time.perf_counter() - started) * 1000)
+                assert found, "the baseline must find the customer"
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--swipes", type=int, default=100)
+    parser.add_argument("--latency-ms", type=float, default=150.0)
+    parser.add_argument("--skip-terminal", action="store_true")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rss-file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return serve(args.serve, args.rss_file)
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = build_db(OUT / f"customers-{args.customers}.db", args.customers)
+    # Work on a copy so the cached file never gets outbox rows or locks from a run.
+    run_db = OUT / "run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{run_db}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(db, run_db)
+    cards = pick_cards(args.customers, args.swipes)
+
+    print(f"customers in the local store: {args.customers:,}; swipes: {len(cards)}")
+    local = asyncio.run(headless(run_db, cards))
+    print(f"headless  swipe -> PIN screen mounted        {summary(local)}")
+    if not args.skip_terminal:
+        real, first_frame, rss_kib = real_terminal(run_db, cards)
+        print(f"terminal  last swipe key -> PIN visible     {summary(real)}")
+        print(f"terminal  process start -> first frame      {first_frame * 1000:7.0f} ms")
+        print(f"terminal  peak RSS of the app process       {rss_kib / 1024:7.1f} MB")
+    base = asyncio.run(online_first(cards, args.latency_ms))
+    print(f"baseline  central customer_search (+{args.latency_ms:.0f} ms) {summary(base)}")
+    ref = real if not args.skip_terminal else local
+    ratio = statistics.median(base) / statistics.median(ref)
+    p99 = sorted(ref)[round(0.99 * (len(ref) - 1))]
+    p99_base = sorted(base)[round(0.99 * (len(base) - 1))]
+    print(f"local-first is {ratio:.0f}x faster at p50, {p99_base / p99:.0f}x at p99")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{run_db}{suffix}").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

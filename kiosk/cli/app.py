@@ -1,0 +1,143 @@
+"""``kiosk run`` and ``kiosk demo``: start the full-screen kiosk.
+
+``run`` reads the settings (``--config``), opens the store (``--db``) and the reader
+(``--reader``), and runs the sync worker in-process. ``demo`` needs nothing configured: a
+temporary store with demo customers, the reference central API on loopback, swipes typed into
+the terminal, and a cheat sheet printed first (and on screen with F1).
+
+Both install SIGTERM/SIGHUP handlers that exit the app cleanly, so ``systemctl stop`` leaves the
+console usable (Textual itself does not handle SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``run`` and ``demo``."""
+    run = subparsers.add_parser("run", help="run the kiosk (full screen, locked down)")
+    run.add_argument("--config", type=Path, default=None, metavar="PATH", help="config file")
+    run.add_argument("--db", type=Path, default=None, metavar="PATH", help="SQLite database")
+    run.add_argument(
+        "--reader",
+        default=None,
+        metavar="SPEC",
+        help="card reader: evdev:..., serial:..., terminal or script:FILE (default: config)",
+    )
+    run.add_argument("--offline", action="store_true", help="do not start the sync worker")
+    run.set_defaults(func=cmd_run)
+
+    demo = subparsers.add_parser(
+        "demo", help="the whole kiosk on this machine with demo data (nothing to configure)"
+    )
+    demo.add_argument(
+        "--offline", action="store_true", help="do not start the reference central API"
+    )
+    demo.set_defaults(func=cmd_demo)
+
+
+def run_app(app: Any) -> int:
+    """Run ``app`` (built with ``handle_signals=True``) and return its exit status."""
+    app.run()
+    return int(app.return_code or 0)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run ``kiosk run``."""
+    from kiosk.settings import ConfigError, load_settings
+    from kiosk.storage.customer_store import Store, StoreError
+    from kiosk.ui.app import build_app
+
+    try:
+        settings = load_settings(args.config, allow_missing=True)
+    except ConfigError as error:
+        print(f"error: configuration:\n{error}", file=sys.stderr)
+        return 2
+    try:
+        store = Store(args.db or settings.database.path)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    runner = None if args.offline else sync_runner_for(settings, store)
+    with store:
+        app = build_app(
+            store,
+            settings=settings,
+            reader_spec=args.reader or settings.reader.spec,
+            sync_runner=runner,
+            handle_signals=True,
+        )
+        return run_app(app)
+
+
+def sync_runner_for(settings: Any, store: Any) -> Callable[[], Awaitable[None]] | None:
+    """The in-process sync worker for ``settings``, or None (said on stderr) if it cannot run."""
+    try:
+        from kiosk.central.client import CentralClient, Credentials
+        from kiosk.sync.worker import SyncWorker
+
+        credentials = Credentials(
+            account_id=settings.central.account_id,
+            user_id=settings.central.user_id,
+            api_key=settings.central.read_api_key(),
+        )
+    except Exception as error:
+        print(f"warning: sync is off: {error}", file=sys.stderr)
+        return None
+
+    async def run_sync() -> None:
+        client = CentralClient(
+            settings.central.url, credentials, timeout=settings.central.timeout_seconds
+        )
+        worker = SyncWorker(store, client, concurrency=settings.sync.concurrency)
+        try:
+            await worker.run_forever(asyncio.Event())
+        finally:
+            await client.aclose()
+
+    return run_sync
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run ``kiosk demo``."""
+    from kiosk.demo import DEMO_CARDS, cheat_sheet, prepare_demo
+    from kiosk.settings import DEMO_STAFF_PIN_HASH
+    from kiosk.ui.app import build_app
+    from kiosk.ui.config import KioskConfig
+
+    setup = prepare_demo(with_central=not args.offline)
+    sheet = cheat_sheet()
+    print("Card kiosk demo\n")
+    print(sheet)
+    for note in setup.notes:
+        print(note)
+    sys.stdout.flush()
+    config = KioskConfig(
+        store_name="Demo coffee shop",
+        staff_pin_hash=DEMO_STAFF_PIN_HASH,
+        demo=True,
+        cheat_sheet=sheet,
+        demo_cards=tuple((card.label, card.card_number) for card in DEMO_CARDS),
+        # People type the demo swipes by hand: allow long pauses between keys of a swipe.
+        wedge_gap=3.0,
+    )
+    try:
+        app = build_app(
+            setup.store,
+            config=config,
+            reader_spec="terminal",
+            sync_runner=setup.sync_runner,
+            handle_signals=True,
+        )
+        return run_app(app)
+    finally:
+        setup.close()

@@ -1,0 +1,183 @@
+"""The demo: demo customers and campaigns, the cheat sheet, and everything ``kiosk demo`` starts.
+
+Provides :data:`DEMO_CARDS`, :func:`seed_demo_store`, :func:`cheat_sheet` and
+:func:`prepare_demo` (a temporary store, the reference central API on loopback seeded with the
+same data, and a sync runner between them). Demo card numbers and PINs are printed on purpose:
+they are fake and exist only in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.domain.fields import Campaign, CustomFieldDef
+from kiosk.storage.customer_store import Store
+
+DEMO_STAFF_PIN = "1234"
+"""The demo staff PIN (its hash is ``kiosk.settings.DEMO_STAFF_PIN_HASH``)."""
+
+
+@dataclass(frozen=True)
+class DemoCard:
+    """One demo card and what it shows."""
+
+    label: str
+    card_number: str
+    pin: str | None
+    """The PIN to type, or None when the demo asks to choose one."""
+    what: str
+    """What happens after the swipe."""
+    customer: dict[str, str] = field(default_factory=dict)
+    """Profile fields of the customer (empty for an unknown card)."""
+    credits: tuple[tuple[str, str], ...] = ()
+    """(campaign_id, auto_add) credits applied when seeding."""
+
+    @property
+    def swipe_text(self) -> str:
+        """What a reader would type: track 2 only, ``;<card>?`` (then Enter)."""
+        return f";{self.card_number}?"
+
+
+DEMO_CAMPAIGNS: tuple[Campaign, ...] = (
+    Campaign("1", "Coffee club", "points"),
+    Campaign("2", "Visits", "visits"),
+    Campaign("3", "Free bagel", "buyx"),
+)
+DEMO_CUSTOM_FIELDS: tuple[CustomFieldDef, ...] = (
+    CustomFieldDef(1, "Favourite cheese", "pick", ("Gouda", "Emental", "Swiss")),
+    CustomFieldDef(2, "Last tasting", "datetime"),
+)
+DEMO_CARDS: tuple[DemoCard, ...] = (
+    DemoCard(
+        "Jane",
+        "6001000000000011",
+        "2468",
+        "known customer with balances",
+        {"first_name": "Jane", "last_name": "Doe", "phone": "555-0101", "email": "jane@x.test"},
+        (("1", "120"), ("2", "3"), ("3", "Bagel")),
+    ),
+    DemoCard(
+        "Bob",
+        "6001000000000029",
+        "1357",
+        "known customer",
+        {"first_name": "Bob", "last_name": "Smith", "phone": "555-0102"},
+        (("1", "15"),),
+    ),
+    DemoCard(
+        "Ana",
+        "6001000000000037",
+        None,
+        "no PIN yet: choose one (twice)",
+        {"first_name": "Ana", "last_name": "Lopez"},
+    ),
+    DemoCard("New card", "6001000000000045", None, "unknown card: register, choose PIN"),
+)
+"""The demo's cards, in cheat-sheet order."""
+DEMO_BAD_SWIPE = ";E?"
+"""A swipe the reader could not read."""
+
+
+def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
+    """Put the demo campaigns, custom fields and customers into ``store`` (idempotent enough:
+    run it on an empty store). Edits are applied without queueing: this is "already synced"."""
+    for campaign in DEMO_CAMPAIGNS:
+        store.define_campaign(campaign)
+    for definition in DEMO_CUSTOM_FIELDS:
+        store.define_custom_field(definition)
+    for card in cards:
+        if not card.customer:
+            continue
+        request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
+        if card.pin:
+            request["customer_PIN"] = card.pin
+        code = store.apply_edit(request, enqueue=False).plan.code
+        for campaign_id, amount in card.credits:
+            store.apply_edit(
+                {"code": code, "campaign_id": campaign_id, "auto_add": amount}, enqueue=False
+            )
+
+
+def cheat_sheet(cards: tuple[DemoCard, ...] = DEMO_CARDS) -> str:
+    """The cheat sheet: what to type to swipe each card, and the PINs."""
+    lines = [
+        "Swipe a card by typing its swipe text and pressing Enter (or paste it).",
+        "",
+        f"  {'card':<9} {'type this':<20} {'PIN':<5} what you see",
+    ]
+    for card in cards:
+        pin = card.pin or "-"
+        lines.append(f"  {card.label:<9} {card.swipe_text:<20} {pin:<5} {card.what}")
+    lines += [
+        f"  {'bad':<9} {DEMO_BAD_SWIPE:<20} {'-':<5} 'Please swipe again'",
+        "",
+        f"Staff mode: F9, then staff PIN {DEMO_STAFF_PIN}. Three wrong PINs lock a card.",
+        "F1 shows this sheet. No key quits the kiosk (lock-down): stop it with",
+        "SIGTERM (kill PID) or close the terminal.",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass
+class DemoSetup:
+    """Everything the demo runs with; :meth:`close` removes it all."""
+
+    store: Store
+    directory: Path
+    sync_runner: Callable[[], Awaitable[None]] | None
+    server: Any = None
+    notes: list[str] = field(default_factory=list)
+    _tmp: Any = None
+
+    def close(self) -> None:
+        """Stop the central server, close the store, delete the temporary directory."""
+        if self.server is not None:
+            with contextlib.suppress(Exception):
+                self.server.stop()
+        self.store.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def prepare_demo(*, with_central: bool = True) -> DemoSetup:
+    """Create a temporary store with demo data, and the central API with a sync worker."""
+    tmp = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
+    directory = Path(tmp.name)
+    store = Store(directory / "kiosk.db")
+    seed_demo_store(store)
+    setup = DemoSetup(store=store, directory=directory, sync_runner=None, _tmp=tmp)
+    if with_central:
+        try:
+            _start_central(setup)
+        except Exception as error:  # the demo still works offline
+            setup.notes.append(f"Central API not started ({type(error).__name__}): offline demo")
+    return setup
+
+
+def _start_central(setup: DemoSetup) -> None:
+    from kiosk.central.client import CentralClient
+    from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
+    from kiosk.sync.worker import SyncWorker
+
+    central_path = setup.directory / "central.db"
+    with Store(central_path) as central:
+        seed_demo_store(central)
+    setup.server = start_server(central_path)
+    url = setup.server.url
+
+    async def run_sync() -> None:
+        client = CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0)
+        worker = SyncWorker(setup.store, client)
+        try:
+            await worker.run_forever(asyncio.Event())
+        finally:
+            await client.aclose()
+
+    setup.sync_runner = run_sync
+    setup.notes.append(f"Central API (reference server) on {url}")

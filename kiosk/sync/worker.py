@@ -1,0 +1,329 @@
+"""The sync worker: delivers the outbox to the central API, exactly once in effect (S2-S6).
+
+One coroutine per customer delivers that customer's entries strictly in order (S3); up to
+``concurrency`` customers are served at once. Before each send the entry is marked in doubt in
+the database; a definitive answer clears it. An entry found in doubt (no answer came, or the
+kiosk was killed mid-send) is not resent blindly: the worker first asks the central API what
+happened (S5), by card number and, for credits, by comparing the balance with the one recorded
+just before the send. What cannot be decided goes to the needs-attention list with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from kiosk.central.client import (
+    ApiError,
+    CentralClient,
+    CentralCustomer,
+    CentralError,
+    NotFound,
+    UnknownOutcome,
+    Unreachable,
+)
+from kiosk.domain.edit_rules import Credit, EditError, credit_of
+from kiosk.domain.secrets import mask_card
+from kiosk.storage.customer_store import Store
+from kiosk.sync.intent import (
+    Backoff,
+    LocalCustomer,
+    Undeliverable,
+    credit_outcome,
+    is_account_problem,
+    prepare_request,
+)
+from kiosk.sync.queue import QueuedEntry, SyncQueue
+from kiosk.sync.status import record_contact
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    """What one drain did."""
+
+    delivered: int = 0
+    needs_attention: int = 0
+    retried: int = 0
+    checks: int = 0
+    """In-doubt checks made (S5)."""
+    requests: int = 0
+    """HTTP calls made, checks included."""
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for ``kiosk sync once``."""
+        return (
+            f"delivered {self.delivered}, needs attention {self.needs_attention}, "
+            f"retries {self.retried}, in-doubt checks {self.checks}, requests {self.requests}"
+        )
+
+
+class _Retry(Exception):
+    """Internal: stop this attempt and try the entry again later."""
+
+    def __init__(self, reason: str, *, in_doubt: bool) -> None:
+        super().__init__(reason)
+        self.in_doubt = in_doubt
+
+
+class SyncWorker:
+    """Drains one store's outbox through one client; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: CentralClient,
+        *,
+        concurrency: int = 4,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.queue = SyncQueue(store)
+        self.client = client
+        self.concurrency = max(1, concurrency)
+        self.backoff = backoff or Backoff()
+        self.rng = rng or random.Random()
+        self.clock = clock
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell a waiting worker that new entries were queued (call on the loop's thread)."""
+        self._wake.set()
+
+    async def drain(self, *, max_wait: float = 0.0) -> SyncReport:
+        """Deliver until nothing is pending, or until the next retry is more than ``max_wait``
+        seconds away. Returns what was done."""
+        report = SyncReport()
+        in_flight: dict[str, asyncio.Task[None]] = {}
+        # Entries whose retry falls after the horizon wait for a later drain: a pass ends.
+        horizon = self.clock() + max_wait
+        try:
+            while True:
+                room = self.concurrency - len(in_flight)
+                if room > 0:
+                    now = min(self.clock(), horizon)
+                    for entry in self.queue.ready(limit=room, exclude=set(in_flight), now=now):
+                        in_flight[entry.customer_code] = asyncio.create_task(
+                            self._attempt(entry, report)
+                        )
+                if in_flight:
+                    done, _ = await asyncio.wait(
+                        in_flight.values(), return_when=asyncio.FIRST_COMPLETED, timeout=1.0
+                    )
+                    for code, task in list(in_flight.items()):
+                        if task in done:
+                            del in_flight[code]
+                            task.result()
+                    continue
+                due = self.queue.next_due()
+                if due is None or due > horizon:
+                    return report
+                await asyncio.sleep(max(0.0, due - self.clock()))
+        finally:
+            for task in in_flight.values():
+                task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight.values(), return_exceptions=True)
+
+    async def run_forever(self, stop: asyncio.Event, *, idle_poll: float = 2.0) -> None:
+        """Drain, then wait for new entries or the next retry, until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                await self.drain(max_wait=0.0)
+            except Exception:  # never let one bad entry stop the shop's sync
+                log.exception("sync pass failed; trying again shortly")
+            due = self.queue.next_due()
+            timeout = idle_poll if due is None else min(idle_poll, max(0.0, due - self.clock()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first(stop.wait(), self._wake.wait()), timeout)
+
+    async def _attempt(self, entry: QueuedEntry, report: SyncReport) -> None:
+        """One attempt at one entry; every outcome is persisted before returning."""
+        try:
+            await self._deliver(entry, report)
+        except _Retry as retry:
+            report.retried += 1
+            # Every failed attempt counts, so that the wait grows even when the failure came
+            # before the send (a check or a balance read that got no answer).
+            retry_at = self.clock() + self.backoff.delay(entry.attempts + 1, self.rng)
+            if retry.in_doubt:
+                self.queue.in_doubt(entry, retry_at, str(retry))
+            else:
+                self.queue.not_sent(entry, retry_at, str(retry))
+        except (Undeliverable, _Attention) as problem:
+            report.needs_attention += 1
+            self.queue.needs_attention(entry, str(problem))
+            log.warning("entry %s needs attention: %s", entry.entry_id[:8], problem)
+
+    async def _deliver(self, entry: QueuedEntry, report: SyncReport) -> None:
+        customer = self.queue.customer(entry.customer_code)
+        credit = self._credit(entry)
+        doubt = entry.in_doubt
+        try:
+            if doubt:
+                report.checks += 1
+                applied_code, customer = await self._check(entry, customer, credit, report)
+                if applied_code is not None:
+                    self.queue.delivered(entry, customer.code, applied_code)
+                    report.delivered += 1
+                    return
+                doubt = False  # the check showed it was not applied: a resend is safe
+            fields = prepare_request(entry.request, customer, local_status=entry.local_status)
+            baseline = None
+            if credit is not None:
+                baseline = await self._baseline(customer, credit, report)
+        except _Retry as retry:
+            # Failures before the send leave the entry exactly as in doubt as it was.
+            raise _Retry(str(retry), in_doubt=doubt) from None
+        self.queue.begin_send(entry, baseline)
+        response = await self._call(report, self.client.record_customer(fields, action="edit"))
+        generated = response.card_number if "card_number_generate" in fields else None
+        self.queue.delivered(entry, customer.code, response.code, generated)
+        report.delivered += 1
+
+    def _credit(self, entry: QueuedEntry) -> Credit | None:
+        if "auto_add" not in entry.request:
+            return None
+        try:
+            return credit_of(entry.request, self.store.view)
+        except EditError as problem:
+            raise _Attention(f"The credit can no longer be checked locally: {problem}") from None
+
+    async def _call(self, report: SyncReport, call: Any) -> Any:
+        """Await one client call, sorting its failure into retry, doubt or attention."""
+        report.requests += 1
+        try:
+            result = await call
+        except Unreachable as error:
+            record_contact(self.store.db, ok=False, failure=_short(error))
+            raise _Retry(f"central API unreachable: {_short(error)}", in_doubt=False) from None
+        except UnknownOutcome as error:
+            record_contact(self.store.db, ok=False, failure=_short(error))
+            raise _Retry(f"no usable answer: {_short(error)}", in_doubt=True) from None
+        except ApiError as error:
+            record_contact(self.store.db, ok=True)
+            if is_account_problem(error.message):
+                raise _Retry(
+                    f"central API refused the account: {error.message}", in_doubt=True
+                ) from None
+            raise _Attention(f"The central API refused this change: {error.message}") from None
+        record_contact(self.store.db, ok=True)
+        return result
+
+    async def _find(self, customer: LocalCustomer, report: SyncReport) -> CentralCustomer | None:
+        """The central record of a customer: by central code, else by card number (S5)."""
+        if customer.central_known:
+            try:
+                return await self._call(report, self.client.customer_info(code=customer.code))
+            except _Retry:
+                raise
+            except NotFound:
+                return None
+        if not customer.card_number:
+            raise _Attention(
+                "A customer created on this kiosk without a card number may or may not have "
+                "reached the central API; check there for a duplicate, then retry or discard"
+            )
+        found = await self._call(
+            report,
+            self.client.customer_search(
+                {"card_number": customer.card_number}, exact_match="sensitive"
+            ),
+        )
+        if len(found) > 1:
+            raise _Attention(
+                f"Card {mask_card(customer.card_number)} belongs to {len(found)} customers at "
+                "the central API; give the right customer code, then retry"
+            )
+        return found[0] if found else None
+
+    async def _baseline(
+        self, customer: LocalCustomer, credit: Credit, report: SyncReport
+    ) -> dict[str, Any]:
+        """The central balance before a credit is sent, kept to decide a later doubt (S5)."""
+        try:
+            central = await self._find(customer, report)
+        except _Attention:
+            return {"known": False}
+        return {"known": True, "amount": str(_balance(central, credit))}
+
+    async def _check(
+        self,
+        entry: QueuedEntry,
+        customer: LocalCustomer,
+        credit: Credit | None,
+        report: SyncReport,
+    ) -> tuple[str | None, LocalCustomer]:
+        """Decide an in-doubt entry (S5).
+
+        Returns the central code when it was applied (None when it was not, or when resending
+        is harmless) and the customer as it now stands locally; raises _Attention when it
+        cannot tell.
+        """
+        if credit is None and customer.central_known:
+            return None, customer  # a plain update by central code: resending is harmless
+        central = await self._find(customer, report)
+        if credit is None:
+            if central is not None:
+                # The customer exists there (made by the lost request, or known before): adopt
+                # its code so that the resend updates it instead of creating another.
+                customer = self.queue.customer(self.queue.adopt(customer.code, central.code))
+            return None, customer
+        baseline = entry.credit_baseline or {"known": False}
+        if not baseline.get("known"):
+            raise _Attention(
+                "A credit was sent but no answer came, and the balance before it is not known; "
+                "check the customer's balance at the central API, then retry or discard"
+            )
+        outcome = credit_outcome(
+            Decimal(baseline["amount"]), _balance(central, credit), credit.amount
+        )
+        if outcome == "applied" and central is not None:
+            return central.code, customer
+        if outcome == "not_applied":
+            if central is not None:
+                customer = self.queue.customer(self.queue.adopt(customer.code, central.code))
+            return None, customer
+        raise _Attention(
+            "A credit was sent but no answer came, and the central balance has changed by a "
+            "different amount since; check it there, then retry or discard"
+        )
+
+
+class _Attention(Exception):
+    """Internal: park the entry for staff with this message."""
+
+
+def _balance(central: CentralCustomer | None, credit: Credit) -> Decimal:
+    if central is None:
+        return Decimal(0)
+    for balance in central.balances:
+        if balance.campaign_id == credit.campaign_id and (balance.item or "") == credit.item:
+            return balance.balance
+    return Decimal(0)
+
+
+def _short(error: CentralError) -> str:
+    text = str(error) or type(error).__name__
+    return text[:200]
+
+
+async def _first(*waits: Any) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

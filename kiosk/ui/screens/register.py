@@ -1,0 +1,118 @@
+"""Registering an unknown card: :class:`RegisterOfferScreen` then :class:`RegisterScreen`.
+
+The form is short (name, phone, e-mail; "More details" shows the rest). Saving applies an edit
+that carries only the card number and the fields given, so the store creates the customer by
+rule M4d and queues it for the central API; then the customer chooses a PIN.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from kiosk.domain.edit_rules import EditError
+from kiosk.domain.fields import PROFILE_FIELDS
+from kiosk.domain.secrets import mask_card
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.pin_entry import ChoosePinScreen
+from kiosk.ui.widgets.customer_form import SHORT_FIELDS, CustomerForm
+from kiosk.ui.widgets.status_line import StatusLine
+
+MORE_FIELDS: tuple[str, ...] = tuple(
+    name for name in PROFILE_FIELDS if name not in SHORT_FIELDS and name != "customer_username"
+)
+"""Optional fields behind "More details" (the username is an API-only field, M11)."""
+
+
+class RegisterOfferScreen(KioskScreen[None]):
+    """Tells the customer the card is new and offers to register it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, card_number: str) -> None:
+        super().__init__(id="register-offer-screen")
+        self.card_number = card_number
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        with Vertical(classes="center-body"):
+            yield Static("This card is not registered yet", classes="title")
+            yield Static(f"Card {mask_card(self.card_number)}", classes="subtitle")
+            yield Static("Register it now to start collecting rewards?", classes="subtitle")
+            with Horizontal(classes="actions"):
+                yield Button("Register", id="register", variant="primary", compact=True)
+                yield Button("No, thanks", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        """Focus "Register"."""
+        self.query_one("#register", Button).focus()
+
+    @on(Button.Pressed, "#register")
+    def _register(self) -> None:
+        self.kiosk.show_flow(RegisterScreen(self.card_number))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Back to the swipe screen."""
+        self.kiosk.start_over()
+
+
+class RegisterScreen(KioskScreen[None]):
+    """The registration form."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, card_number: str) -> None:
+        super().__init__(id="register-screen")
+        self.card_number = card_number
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        yield Static("Register your card", classes="title")
+        yield Static("", id="form-error", classes="error-line")
+        yield CustomerForm(SHORT_FIELDS, self.store.custom_fields(), more_fields=MORE_FIELDS)
+        with Horizontal(classes="actions"):
+            yield Button("Save", id="save", variant="primary", compact=True)
+            yield Button("More details", id="more", compact=True)
+            yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        """Start in the first name."""
+        self.query_one("#field-first_name").focus()
+
+    @on(Button.Pressed, "#more")
+    def _more(self) -> None:
+        self.query_one(CustomerForm).show_more()
+        self.query_one("#more", Button).display = False
+        self.query_one(f"#field-{MORE_FIELDS[0]}").focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Escape: nothing is saved."""
+        self.kiosk.start_over()
+
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        form = self.query_one(CustomerForm)
+        values = form.check()
+        if values is None:
+            return
+        if not values.get("first_name"):
+            form.show_errors({"first_name": "Please enter your first name"})
+            return
+        app = self.kiosk
+        try:
+            # Only the card number identifies the new customer: rule M4d creates it.
+            result = app.store.apply_edit({"card_number": self.card_number, **values})
+        except EditError as error:
+            self.query_one("#form-error", Static).update(str(error))
+            return
+        except Exception as error:
+            app.fail(error)
+            return
+        app.show_flow(ChoosePinScreen(result.plan.code, values["first_name"], first_time=True))

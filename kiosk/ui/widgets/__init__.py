@@ -1,0 +1,1 @@
+"""Widgets of the kiosk interface, one per module."""

@@ -1,0 +1,52 @@
+"""The top line of every screen: store name, sync indicator and clock.
+
+Provides :class:`StatusLine`. The sync indicator shows "Online" or "Offline" with the number of
+changes waiting to be sent; it follows the app's ``sync_status`` reactive, which the app reads
+from the database on a timer. Colour is never the only signal: the words say it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+
+def sync_text(status: Any) -> tuple[str, bool]:
+    """The indicator text for a :class:`~kiosk.sync.status.SyncStatus` and whether online."""
+    if status is None:
+        return "Offline", False
+    waiting = status.pending + status.attention
+    queue = f" - {waiting} waiting" if waiting else ""
+    return ("Online" if status.online else "Offline") + queue, bool(status.online)
+
+
+class StatusLine(Horizontal):
+    """Store name on the left, sync state in the middle, clock on the right."""
+
+    def compose(self) -> ComposeResult:
+        config = getattr(self.app, "config", None)
+        yield Static(getattr(config, "store_name", ""), id="store-name")
+        yield Static("", id="sync-indicator")
+        yield Static("", id="clock")
+
+    def on_mount(self) -> None:
+        """Follow the sync status and tick the clock."""
+        self.watch(self.app, "sync_status", self._show_sync, init=True)
+        self._tick()
+        self.set_interval(1.0, self._tick)
+
+    def _show_sync(self, status: Any) -> None:
+        text, online = sync_text(status)
+        indicator = self.query_one("#sync-indicator", Static)
+        indicator.update(text)
+        indicator.set_class(online, "-online")
+        indicator.set_class(not online, "-offline")
+
+    def _tick(self) -> None:
+        clock = getattr(self.app, "clock", None)
+        now = dt.datetime.fromtimestamp(clock() if clock else 0)
+        self.query_one("#clock", Static).update(now.strftime("%H:%M"))

@@ -1,0 +1,124 @@
+"""Fixtures for the interface tests: a real SQLite store with the demo data, a frozen clock,
+an app factory, and helpers that swipe through the reader's own callback and poll for state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from device.swipe import BadSwipe, Swipe
+from kiosk.demo import DEMO_CARDS, seed_demo_store
+from kiosk.domain.secrets import hash_secret
+from kiosk.storage.customer_store import Store
+from kiosk.ui.app import KioskApp, build_app
+from kiosk.ui.config import KioskConfig
+from kiosk.ui.reader_link import reader_callback
+
+STAFF_PIN = "9999"
+JANE, BOB, ANA, NEW_CARD = DEMO_CARDS
+FROZEN_AT = dt.datetime(2025, 3, 14, 9, 30).timestamp()
+"""The frozen wall clock of every test (shown as 09:30)."""
+
+
+class FakeClock:
+    """A wall clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = FROZEN_AT
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="session")
+def staff_pin_hash() -> str:
+    return hash_secret(STAFF_PIN)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "kiosk.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    # A seeded generator: customer codes (shown masked on some screens) are the same every run.
+    with Store(db_path, rng=random.Random(7)) as opened:
+        seed_demo_store(opened)
+        yield opened
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+AppFactory = Callable[..., KioskApp]
+
+
+@pytest.fixture
+def make_app(store: Store, clock: FakeClock, staff_pin_hash: str) -> AppFactory:
+    """Build an app on the test store; keyword arguments override the configuration."""
+
+    def make(*, on_store: Store | None = None, **overrides: Any) -> KioskApp:
+        values: dict[str, Any] = {
+            "store_name": "Test shop",
+            "cursor_blink": False,
+            "staff_pin_hash": staff_pin_hash,
+        }
+        values.update(overrides)
+        return build_app(
+            on_store or store, config=KioskConfig(**values), clock=clock, survive_errors=False
+        )
+
+    return make
+
+
+def swipe(app: KioskApp, card_number: str) -> None:
+    """Swipe a card the way a reader thread reports it."""
+    reader_callback(app)(Swipe(card_number))
+
+
+def bad_swipe(app: KioskApp) -> None:
+    """A swipe the reader could not decode."""
+    reader_callback(app)(BadSwipe.of("read_error"))
+
+
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``predicate`` holds (polling, no fixed sleeps)."""
+    for _ in range(500):
+        if predicate():
+            return
+        # Short pauses let timers (inactivity, status) run in real time; bounded, not timed.
+        await pilot.pause(0.01)
+    raise AssertionError(f"the app never reached: {what}")
+
+
+def screen_id(app: KioskApp) -> str | None:
+    return app.screen.id
+
+
+async def on_screen(pilot: Pilot[Any], screen: str) -> None:
+    """Wait until the screen with this id is shown and mounted."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.screen.id == screen and app.screen.is_mounted, screen)
+    await pilot.pause()
+
+
+def text_of(app: KioskApp, selector: str) -> str:
+    """The text a Static shows."""
+    return str(app.screen.query_one(selector).content)
+
+
+def screen_svg(app: KioskApp) -> str:
+    """The screen as the snapshot plugin sees it (SVG text), to check what is visible."""
+    return app.export_screenshot()
