@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -113,8 +113,12 @@ class Store:
         *,
         action: Literal["edit", "new"] = "edit",
         enqueue: bool = True,
+        also: Callable[[EditPlan], None] | None = None,
     ) -> EditResult:
         """Apply one ``record_customer`` request; with ``enqueue`` also write its outbox entry.
+
+        ``also`` runs inside the same transaction after the edit (an audit row, say), so that
+        it is committed with the edit or not at all.
 
         Raises:
             EditError: the rules refuse the request; nothing changed (A6).
@@ -127,6 +131,8 @@ class Store:
             entry_id = None
             if enqueue:
                 entry_id = self._enqueue(request, plan, action, now)
+            if also is not None:
+                also(plan)
         payload = render.edit_success(plan.status, plan.code, plan.generated_card_number)
         return EditResult(plan=plan, payload=payload, entry_id=entry_id)
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from kiosk.domain.secrets import mask_card, verify_secret
 from kiosk.storage.audit import record_audit
 from kiosk.storage.customer_store import EditResult, Store
-from kiosk.storage.database import write_transaction
 
 
 def verify_staff_pin(pin: str, staff_pin_hash: str | None) -> bool:
@@ -29,20 +28,18 @@ def verify_staff_card(card_number: str, staff_card_hash: str | None) -> bool:
 def staff_edit(
     store: Store, request: Mapping[str, str], *, actor: str, action: str, detail: str
 ) -> EditResult:
-    """Apply one edit on behalf of staff and record it in the audit table.
-
-    The audit row is written in its own transaction right after the edit: ``Store.apply_edit``
-    owns its transaction and SQLite cannot nest ``BEGIN``. A crash between the two would lose
-    the audit row but never the edit or its outbox entry.
+    """Apply one edit on behalf of staff and record it in the audit table, in one transaction.
 
     Raises:
         EditError: the rules refuse the request; nothing changed.
         StoreError: the database failed.
     """
-    result = store.apply_edit(request)
-    with write_transaction(store.db):
-        record_audit(store.db, actor, action, f"customer {mask_card(result.plan.code)}: {detail}")
-    return result
+    return store.apply_edit(
+        request,
+        also=lambda plan: record_audit(
+            store.db, actor, action, f"customer {mask_card(plan.code)}: {detail}"
+        ),
+    )
 
 
 STAFF_LOCK_KEY = "__staff__"
