@@ -136,11 +136,21 @@ class SyncWorker:
             if in_flight:
                 await asyncio.gather(*in_flight.values(), return_exceptions=True)
 
-    async def run_forever(self, stop: asyncio.Event, *, idle_poll: float = 2.0) -> None:
-        """Drain, then wait for new entries or the next retry, until ``stop`` is set."""
+    async def run_forever(
+        self, stop: asyncio.Event, *, idle_poll: float = 2.0, heartbeat: float = 30.0
+    ) -> None:
+        """Drain, then wait for new entries or the next retry, until ``stop`` is set.
+
+        When a pass sent nothing and the last heartbeat is ``heartbeat`` seconds old, a harmless
+        call keeps the online indicator true to the line's state even with an empty queue.
+        """
+        last_beat = -heartbeat
         while not stop.is_set():
             try:
-                await self.drain(max_wait=0.0)
+                report = await self.drain(max_wait=0.0)
+                if report.requests == 0 and self.clock() - last_beat >= heartbeat:
+                    last_beat = self.clock()
+                    await self._heartbeat()
             except Exception:  # never let one bad entry stop the shop's sync
                 log.exception("sync pass failed; trying again shortly")
             due = self.queue.next_due()
@@ -148,6 +158,19 @@ class SyncWorker:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first(stop.wait(), self._wake.wait()), timeout)
+
+    async def _heartbeat(self) -> None:
+        """Record whether the central API answers, without changing anything there."""
+        try:
+            await self.client.ping()
+        except (Unreachable, UnknownOutcome) as error:
+            record_contact(self.store.db, ok=False, failure=_short(error))
+        except CentralError as error:
+            # It answers, but refuses us (a wrong key, say): not a working line for the shop.
+            record_contact(self.store.db, ok=False, failure=f"refused: {_short(error)}")
+            log.warning("central API answered the heartbeat with an error: %s", _short(error))
+        else:
+            record_contact(self.store.db, ok=True)
 
     async def _attempt(self, entry: QueuedEntry, report: SyncReport) -> None:
         """One attempt at one entry; every outcome is persisted before returning."""
