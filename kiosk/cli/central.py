@@ -81,6 +81,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="a new customer created with a given code gets a random code instead",
     )
+    faults.add_argument(
+        "--only-writes",
+        action="store_true",
+        help="faults (but latency) strike only record_customer; look-ups always answer",
+    )
     serve.set_defaults(func=cmd_serve)
 
     campaign = commands.add_parser("campaign", help="campaigns of the server's file")
@@ -133,6 +138,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             latency_ms=args.latency_ms,
             stall_seconds=args.stall_seconds,
             ignore_proposed_code=args.ignore_proposed_code,
+            only_writes=args.only_writes,
             **{name: getattr(args, name) for _, name, _ in _FAULT_OPTIONS},
         )
     except ValueError as problem:

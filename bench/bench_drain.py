@@ -1,0 +1,116 @@
+"""Benchmark: drain 10,000 queued edits over 1,000 customers with 50 ms added latency.
+
+Prints the drain time of the sync worker next to the ideal (requests x latency / concurrency)
+and next to a naive one-at-a-time sender (each entry sent and awaited in turn), measured in the
+same run against the same reference server. The naive sender is measured on the first
+``--naive-edits`` entries (default 1,000; 10,000 at 50 ms would take over 8 minutes) and its
+full time is extrapolated from that, which the output says.
+
+Run: .venv/bin/python -m bench.bench_drain [--edits 10000] [--customers 1000] [--latency-ms 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from kiosk.central.client import CentralClient
+from kiosk.central.faults import FaultConfig
+from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
+from kiosk.domain.fields import Campaign
+from kiosk.storage import outbox
+from kiosk.storage.customer_store import Store
+from kiosk.sync.pull import pull
+from kiosk.sync.worker import SyncWorker
+
+
+def queue_edits(store: Store, cards: list[str], edits: int, rng: random.Random) -> None:
+    """Apply ``edits`` local edits (one in five a credit) as a day offline would."""
+    for i in range(edits):
+        request = {"card_number": rng.choice(cards)}
+        if i % 5 == 0:
+            request.update(auto_add=str(rng.randint(1, 9)), campaign_id="1")
+        else:
+            request["phone"] = f"555-{i:05d}"
+        store.apply_edit(request)
+
+
+async def naive_send(store: Store, client: CentralClient, limit: int) -> int:
+    """Send queued requests one at a time, in order, as they were asked; returns the count."""
+    entries = outbox.entries(store.db, state="pending", limit=limit)
+    for entry in entries:
+        await client.record_customer(entry.request)
+    return len(entries)
+
+
+async def run(args: argparse.Namespace, directory: Path) -> None:
+    central = start_server(directory / "central.db")
+    rng = random.Random(5)
+    cards = [f"9{i:09d}" for i in range(args.customers)]
+
+    def setup(store: Store) -> None:
+        store.define_campaign(Campaign("1", "Points", "points"))
+        for card in cards:
+            store.apply_edit(
+                {"card_number": card, "first_name": "B", "send_no_email": "y"}, enqueue=False
+            )
+
+    central.read(setup)
+    ours, naive = Store(directory / "ours.db"), Store(directory / "naive.db")
+    async with CentralClient(central.url, DEFAULT_CREDENTIALS, timeout=10) as client:
+        for store in (ours, naive):
+            await pull(store, client)
+            queue_edits(store, cards, args.edits, random.Random(rng.random()))
+        central.control.set(FaultConfig(latency_ms=args.latency_ms))
+        latency = args.latency_ms / 1000
+
+        worker = SyncWorker(ours, client, concurrency=args.concurrency)
+        start = time.perf_counter()
+        report = await worker.drain()
+        drained = time.perf_counter() - start
+        ideal = report.requests * latency / args.concurrency
+
+        start = time.perf_counter()
+        sent = await naive_send(naive, client, args.naive_edits)
+        naive_time = time.perf_counter() - start
+    central.stop()
+    naive_full = naive_time / sent * args.edits
+    left = outbox.counts(ours.db).get("pending", 0)
+    print(
+        f"drain {args.edits:,} edits over {args.customers:,} customers, "
+        f"{args.latency_ms:g} ms added latency, concurrency {args.concurrency}"
+    )
+    print(
+        f"  sync worker          {drained:8.1f} s   ({report.requests:,} requests, "
+        f"{report.delivered:,} delivered, {left} left)"
+    )
+    print(
+        f"  ideal                {ideal:8.1f} s   (requests x latency / concurrency)"
+        f"   worker/ideal = {drained / ideal:.3f}"
+    )
+    print(
+        f"  naive one-at-a-time  {naive_full:8.1f} s   (measured on {sent:,} edits: "
+        f"{naive_time:.1f} s, extrapolated)   naive/worker = {naive_full / drained:.1f}x"
+    )
+    ours.close()
+    naive.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--edits", type=int, default=10_000)
+    parser.add_argument("--customers", type=int, default=1_000)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--naive-edits", type=int, default=1_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        asyncio.run(run(args, Path(directory)))
+
+
+if __name__ == "__main__":
+    main()
