@@ -2,7 +2,8 @@
 
 Provides ``Settings`` (with one frozen section per TOML table), ``load_settings()``,
 ``ConfigError`` (every problem found, one per line, each naming its key) and
-``check_credentials_file()``.
+``check_credentials_file()``. Reading and checking single values (the TOML table reader, URL
+and reader-spec checks) lives in :mod:`kiosk.settings_parse`; its constants are re-exported here.
 
 The config path comes from ``--config``, else ``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml``.
 The database path comes from ``$KIOSK_DB``, else ``database.path``, else systemd's
@@ -13,8 +14,6 @@ private to the kiosk user, and is read on demand by ``CentralSettings.read_api_k
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import os
 import pwd
 import stat
@@ -23,11 +22,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 
-from kiosk.domain.secrets import looks_like_hash
+from kiosk.settings_parse import (
+    HASH_PIN_HINT,
+    LOOPBACK_NAMES,
+    READER_KINDS,
+    Table,
+    check_reader_spec,
+    check_url,
+)
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
 """Where the installed kiosk keeps its configuration (``systemd/install.sh`` creates it)."""
@@ -35,16 +40,33 @@ CONFIG_ENV = "KIOSK_CONFIG"
 """Environment variable naming the config file when ``--config`` is not given."""
 DB_ENV = "KIOSK_DB"
 """Environment variable that overrides the database path."""
-READER_KINDS = ("evdev", "serial", "terminal", "script")
-"""The reader spec prefixes the kiosk knows (``kind:target``; ``terminal`` has no target)."""
-LOOPBACK_NAMES = ("localhost",)
-"""Host names treated as loopback besides the loopback IP addresses."""
 DEMO_STAFF_PIN_HASH = (
     "scrypt$16384$8$1$b0cdd77d911c7a8e0e2ef43c656f4231$"
     "6dba147a4c46b78d9b1d46f4a67503ff7b56edeb6fcdf11926e0cf86b16df9a0"
 )
 """Hash of the demo staff PIN ``1234``; used only when running without a config file."""
-HASH_PIN_HINT = "run `kiosk config hash-pin` and paste the line it prints"
+
+__all__ = [
+    "CONFIG_ENV",
+    "DB_ENV",
+    "DEFAULT_CONFIG_PATH",
+    "DEMO_STAFF_PIN_HASH",
+    "HASH_PIN_HINT",
+    "LOOPBACK_NAMES",
+    "READER_KINDS",
+    "CentralSettings",
+    "ConfigError",
+    "DatabaseSettings",
+    "ReaderSettings",
+    "Settings",
+    "SyncSettings",
+    "UiSettings",
+    "check_credentials_file",
+    "default_database_path",
+    "demo_settings",
+    "load_settings",
+    "resolve_config_path",
+]
 
 
 class ConfigError(Exception):
@@ -298,162 +320,14 @@ def _user_name(uid: int) -> str:
         return f"uid {uid}"
 
 
-def _show(value: Any) -> str:
-    """A value as it would be written in TOML, for error messages (never used for secrets)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return {dict: "a table", list: "a list"}.get(type(value), str(value))
-
-
-class _Table:
-    """Reads typed values out of one TOML table, collecting problems instead of stopping."""
-
-    def __init__(self, data: Any, prefix: str, problems: list[str]) -> None:
-        self.prefix = prefix
-        self.problems = problems
-        self.seen: set[str] = set()
-        if not isinstance(data, dict):
-            problems.append(f"{prefix}: must be a table ([{prefix}]), got {_show(data)}")
-            data = {}
-        self.data: dict[str, Any] = data
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def get(self, name: str, required: bool) -> Any:
-        self.seen.add(name)
-        if name not in self.data and required:
-            self.problems.append(f"missing key {self.key(name)}")
-        return self.data.get(name)
-
-    def text(self, name: str, default: str | None = None, *, ids: bool = False) -> str | None:
-        value = self.get(name, required=default is None)
-        if value is None:
-            return default
-        if ids and isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if not isinstance(value, str) or not value.strip():
-            self.problems.append(
-                f"{self.key(name)}: must be a non-empty string, got {_show(value)}"
-            )
-            return default
-        if "CHANGE-ME" in value:
-            self.problems.append(f"{self.key(name)}: still the example value; set it")
-        return value.strip()
-
-    def number(self, name: str, default: float, low: int, high: int, what: str = "whole") -> Any:
-        """An int (``what="whole"``) or, for ``what="seconds"``, an int or float, in range."""
-        value = self.get(name, required=False)
-        if value is None:
-            return default
-        kinds = int if what == "whole" else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
-            noun = "whole number" if what == "whole" else "number of seconds"
-            self.problems.append(
-                f"{self.key(name)}: must be a {noun} from {low} to {high}, got {_show(value)}"
-            )
-            return default
-        return value
-
-    def path(self, name: str, default: Path | None) -> Path | None:
-        value = self.text(name, str(default) if default else None)
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        if not path.is_absolute():
-            self.problems.append(f"{self.key(name)}: must be an absolute path, got {_show(value)}")
-        return path
-
-    def secret_hash(self, name: str, required: bool) -> str | None:
-        # Never echo the value: a mistaken plain PIN must not reach a terminal or a log (S8).
-        value = self.get(name, required=False)
-        if value is None:
-            if required:
-                self.problems.append(f"missing key {self.key(name)} ({HASH_PIN_HINT})")
-            return None
-        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-            self.problems.append(
-                f"{self.key(name)}: looks like a plain PIN or card number; the config holds only "
-                f"a hash: {HASH_PIN_HINT}"
-            )
-        elif not isinstance(value, str) or not looks_like_hash(value.strip()):
-            self.problems.append(
-                f"{self.key(name)}: is not a hash made by kiosk (scrypt$...); {HASH_PIN_HINT}"
-            )
-        else:
-            return value.strip()
-        return None
-
-    def finish(self) -> None:
-        """Report keys nobody asked for: a typo must not silently fall back to a default."""
-        known = ", ".join(sorted(self.seen))
-        where = f"[{self.prefix}]" if self.prefix else "the top level"
-        for name in self.data:
-            if name not in self.seen:
-                self.problems.append(
-                    f"unknown key {self.key(name)} (known keys in {where}: {known})"
-                )
-
-
-def _check_url(url: str | None, problems: list[str]) -> None:
-    if url is None:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.username is not None or parts.password is not None:
-        # Do not echo the URL: it holds a credential.
-        problems.append(
-            "central.url: must not contain a user name or password; "
-            "put the API key in central.credentials_file"
-        )
-        return
-    if parts.scheme not in ("http", "https") or not host:
-        problems.append(f"central.url: must be an https:// address, got {_show(url)}")
-        return
-    if parts.scheme == "http" and not _is_loopback(host):
-        problems.append(
-            "central.url: http:// is only allowed for a loopback address "
-            "(127.0.0.1, ::1, localhost); use https://"
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_reader(spec: str, problems: list[str]) -> None:
-    kind, colon, target = spec.partition(":")
-    if kind not in READER_KINDS:
-        problems.append(
-            f"reader.spec: unknown reader {_show(spec)}; use one of "
-            "evdev:/dev/input/by-id/..., serial:/dev/ttyUSB0?baud=9600, terminal, script:FILE"
-        )
-    elif kind == "terminal" and colon:
-        problems.append(f'reader.spec: "terminal" takes no target, got {_show(spec)}')
-    elif kind != "terminal" and not target.partition("?")[0]:
-        problems.append(f"reader.spec: {kind}: needs a device or file after the colon")
-    elif kind == "serial":
-        for option in filter(None, target.partition("?")[2].split("&")):
-            name, _, value = option.partition("=")
-            if name == "baud" and not value.isdigit():
-                problems.append(f"reader.spec: baud must be a whole number, got {_show(value)}")
-
-
 def _parse(
     data: dict[str, Any], source: Path, env: Mapping[str, str], check_credentials: bool
 ) -> Settings:
     problems: list[str] = []
-    top = _Table(data, "", problems)
+    top = Table(data, "", problems)
     store_name = top.text("store_name", "Demo shop")
     tables = {
-        name: _Table(top.get(name, required=False) or {}, name, problems)
+        name: Table(top.get(name, required=False) or {}, name, problems)
         for name in ("database", "reader", "central", "sync", "ui")
     }
     db, reader, central, sync, ui = tables.values()
@@ -462,10 +336,10 @@ def _parse(
     if env.get(DB_ENV):
         db_path = Path(env[DB_ENV]).expanduser()
     reader_spec = reader.text("spec", "terminal") or "terminal"
-    _check_reader(reader_spec, problems)
+    check_reader_spec(reader_spec, problems)
 
     url = central.text("url")
-    _check_url(url, problems)
+    check_url(url, problems)
     account_id = central.text("account_id", ids=True)
     user_id = central.text("user_id", ids=True)
     credentials = central.path("credentials_file", source.parent / "credentials")

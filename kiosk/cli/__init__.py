@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.readers",
     "kiosk.cli.app",
     "kiosk.cli.system",
+    "kiosk.cli.status",
 )
 """Modules that add sub-commands; a module that does not exist yet is skipped."""
 

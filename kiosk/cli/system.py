@@ -1,14 +1,18 @@
 """``kiosk config check``, ``config hash-pin`` and ``doctor``: is this kiosk set up right.
 
 Provides ``register(subparsers)`` for the CLI, and the doctor's building blocks: ``Check`` (one
-result), ``DoctorContext`` (what every check is given), ``DOCTOR_CHECKS`` (the built-in checks, in
-order) and ``DOCTOR_CHECK_MODULES`` (modules that add their own).
+result) and ``DoctorContext`` (what every check is given), both defined in :mod:`kiosk.checkup`
+so that the storage and central layers can write checks without importing the CLI, and
+``DOCTOR_CHECKS`` (the built-in checks, in order) and ``DOCTOR_CHECK_MODULES`` (modules that
+add their own).
 
 Adding a check: write ``def check_x(ctx: DoctorContext) -> Check`` and either append it to
 ``DOCTOR_CHECKS`` or put it in a module named in ``DOCTOR_CHECK_MODULES`` whose ``DOCTOR_CHECKS``
-list holds it (imported lazily, skipped while the module does not exist: the database and API
-credential checks will live there). A check that needs valid settings returns ``Check.skip(...)``
-when ``ctx.settings`` is None; an exception in a check is reported as a failure of that check.
+list holds it (imported lazily, skipped while the module does not exist): the database checks
+live in :mod:`kiosk.storage.doctor`, the central API checks in :mod:`kiosk.central.doctor`. A
+check that needs valid settings returns ``Check.skip(...)`` when ``ctx.settings`` is None; one
+that needs an earlier check to pass looks it up in ``ctx.results``; an exception in a check is
+reported as a failure of that check.
 """
 
 from __future__ import annotations
@@ -18,20 +22,15 @@ import dataclasses
 import datetime as dt
 import getpass
 import importlib
-import ipaddress
 import os
 import pwd
-import shutil
-import socket
 import sys
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
 
 import kiosk
+from kiosk.checkup import Check, DoctorCheck, DoctorContext
 from kiosk.domain.secrets import hash_secret
 from kiosk.settings import (
     ConfigError,
@@ -41,49 +40,8 @@ from kiosk.settings import (
     resolve_config_path,
 )
 
-DNS_TIMEOUT_SECONDS = 5.0
-"""How long the DNS check waits for an answer."""
-MIN_FREE_BYTES = 20 * 1024 * 1024
-"""Less free space than this beside the database fails the check (a full disk, S10)."""
 EARLIEST_YEAR = 2024
 """A clock before this year is wrong (a Pi without a battery clock, before network time)."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """The result of one doctor check."""
-
-    name: str
-    """Short name printed first (``config``, ``reader``, ...)."""
-    ok: bool
-    """True when this part of the set-up is fine (or was skipped)."""
-    detail: str
-    """What was found; never a secret."""
-    fix: str = ""
-    """What to do about a failure, as a command when there is one."""
-    skipped: bool = False
-    """The check could not run because an earlier one failed; not counted as a failure."""
-
-    @classmethod
-    def skip(cls, name: str, why: str = "needs a valid config") -> Check:
-        """A check that could not run."""
-        return cls(name, True, f"skipped: {why}", skipped=True)
-
-
-@dataclass
-class DoctorContext:
-    """What every check is given."""
-
-    config_path: Path
-    """The config file in use."""
-    settings: Settings | None
-    """The settings, or None when the config is missing or invalid."""
-    config_problems: list[str] = field(default_factory=list)
-    """Why the config could not be loaded (empty when it loaded)."""
-
-
-DoctorCheck = Callable[[DoctorContext], Check]
-"""A doctor check: gets the context, returns one result."""
 
 
 def _split_fix(problem: str) -> tuple[str, str]:
@@ -141,17 +99,10 @@ def check_database_dir(ctx: DoctorContext) -> Check:
         return Check(
             "database directory", False, f"{db} is not writable by {user}", f"chown {user} {db}"
         )
-    free = shutil.disk_usage(existing).free
-    if free < MIN_FREE_BYTES:
-        return Check(
-            "database directory",
-            False,
-            f"only {free >> 20} MiB free on the disk holding {existing}",
-            "free some space (journalctl --vacuum-size=50M, apt-get clean)",
-        )
+    # Free space is the "disk space" check of kiosk.storage.doctor.
     where = f"{directory} is writable" if existing == directory else f"{existing} is writable"
     state = "exists" if db.exists() else "will be created"
-    return Check("database directory", True, f"{where}; {db} {state}; {free >> 20} MiB free")
+    return Check("database directory", True, f"{where}; {db} {state}")
 
 
 def check_reader(ctx: DoctorContext) -> Check:
@@ -209,53 +160,12 @@ def check_clock(ctx: DoctorContext) -> Check:
     return Check("clock", True, f"{now:%Y-%m-%d %H:%M} UTC")
 
 
-def check_central_dns(ctx: DoctorContext) -> Check:
-    """The central API's host name resolves (the network and DNS work)."""
-    if ctx.settings is None:
-        return Check.skip("central DNS")
-    parts = urlsplit(ctx.settings.central.url)
-    host = parts.hostname or ""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return Check("central DNS", True, f"{host} is an address, no lookup needed")
-    addresses = _resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
-    if isinstance(addresses, str):
-        return Check(
-            "central DNS",
-            False,
-            f"{host} does not resolve: {addresses}",
-            "check the network cable/Wi-Fi and DNS: resolvectl status; ping -c1 " + host,
-        )
-    return Check("central DNS", True, f"{host} -> {', '.join(addresses[:3])}")
-
-
-def _resolve(host: str, port: int) -> list[str] | str:
-    """Addresses for ``host``, or why not. getaddrinfo has no timeout: run it in a thread."""
-    result: list[list[str] | str] = []
-
-    def lookup() -> None:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            result.append(sorted({str(info[4][0]) for info in infos}))
-        except OSError as error:
-            result.append(str(error))
-
-    thread = threading.Thread(target=lookup, daemon=True)  # daemon: never hold up exit
-    thread.start()
-    thread.join(DNS_TIMEOUT_SECONDS)
-    return result[0] if result else f"no answer within {DNS_TIMEOUT_SECONDS:g} s"
-
-
 DOCTOR_CHECKS: list[DoctorCheck] = [
     check_config,
     check_credentials,
     check_database_dir,
     check_reader,
     check_clock,
-    check_central_dns,
 ]
 """The built-in checks, run in this order."""
 
@@ -305,6 +215,7 @@ def run_doctor(
         if not result.ok and result.fix:
             line += f"; fix: {result.fix}"
         print(line, file=out)
+        ctx.results[result.name] = result
         failed += not result.ok
     return 1 if failed else 0
 
@@ -357,7 +268,11 @@ def cmd_hash_pin(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """``kiosk doctor``: run every check, exit 1 when any fails."""
-    return run_doctor(make_context(args.config))
+    ctx = make_context(args.config)
+    if args.db is not None and ctx.settings is not None:
+        database = dataclasses.replace(ctx.settings.database, path=args.db)
+        ctx.settings = dataclasses.replace(ctx.settings, database=database)
+    return run_doctor(ctx)
 
 
 def _me() -> str:
@@ -379,8 +294,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "hash-pin", help="print the ui.staff_pin_hash line for a staff PIN typed twice"
     )
     hash_pin.set_defaults(func=cmd_hash_pin)
-    doctor = subparsers.add_parser("doctor", help="check config, files, reader, clock, network")
+    doctor = subparsers.add_parser(
+        "doctor",
+        help="check config, credentials, reader, clock, database, queue, central API",
+        description="Run every check; print one line each ([ ok ], [FAIL] ...; fix: ..., "
+        "[skip]). Exit 0 when none fails, 1 otherwise. Run it as the kiosk user.",
+    )
     doctor.add_argument("--config", metavar="PATH", help=config_help)
+    doctor.add_argument(
+        "--db", type=Path, metavar="PATH", help="database file (default: from the config)"
+    )
     doctor.set_defaults(func=cmd_doctor)
 
 

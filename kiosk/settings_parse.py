@@ -1,0 +1,189 @@
+"""Reading and checking the values of ``kiosk.toml``, for :mod:`kiosk.settings`.
+
+Provides ``Table`` (reads typed values out of one TOML table, collecting every problem instead of
+stopping at the first), ``check_url`` (the central API address: https unless loopback, no
+credentials in it), ``check_reader_spec`` (a ``kind:target`` reader spec), ``is_loopback`` and
+``show_value`` (a value as TOML would write it, for messages). Every message names its key
+(``sync.concurrency: ...``) and none echoes a secret (S8).
+
+Kept apart from :mod:`kiosk.settings` so that the settings model and loading stay short; this
+module knows nothing of the ``Settings`` classes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kiosk.domain.secrets import looks_like_hash
+
+READER_KINDS = ("evdev", "serial", "terminal", "script")
+"""The reader spec prefixes the kiosk knows (``kind:target``; ``terminal`` has no target)."""
+LOOPBACK_NAMES = ("localhost",)
+"""Host names treated as loopback besides the loopback IP addresses."""
+HASH_PIN_HINT = "run `kiosk config hash-pin` and paste the line it prints"
+"""Where a bad or missing staff PIN hash comes from."""
+
+
+def show_value(value: Any) -> str:
+    """A value as it would be written in TOML, for error messages (never used for secrets)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return {dict: "a table", list: "a list"}.get(type(value), str(value))
+
+
+class Table:
+    """Reads typed values out of one TOML table, collecting problems instead of stopping."""
+
+    def __init__(self, data: Any, prefix: str, problems: list[str]) -> None:
+        self.prefix = prefix
+        self.problems = problems
+        self.seen: set[str] = set()
+        if not isinstance(data, dict):
+            problems.append(f"{prefix}: must be a table ([{prefix}]), got {show_value(data)}")
+            data = {}
+        self.data: dict[str, Any] = data
+
+    def key(self, name: str) -> str:
+        """The full key name for messages: ``sync.concurrency``."""
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def get(self, name: str, required: bool) -> Any:
+        """The raw value (None when absent), remembered as known; a missing required key is a
+        problem."""
+        self.seen.add(name)
+        if name not in self.data and required:
+            self.problems.append(f"missing key {self.key(name)}")
+        return self.data.get(name)
+
+    def text(self, name: str, default: str | None = None, *, ids: bool = False) -> str | None:
+        """A non-empty string (an integer too with ``ids``); required when ``default`` is None."""
+        value = self.get(name, required=default is None)
+        if value is None:
+            return default
+        if ids and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(
+                f"{self.key(name)}: must be a non-empty string, got {show_value(value)}"
+            )
+            return default
+        if "CHANGE-ME" in value:
+            self.problems.append(f"{self.key(name)}: still the example value; set it")
+        return value.strip()
+
+    def number(self, name: str, default: float, low: int, high: int, what: str = "whole") -> Any:
+        """An int (``what="whole"``) or, for ``what="seconds"``, an int or float, in range."""
+        value = self.get(name, required=False)
+        if value is None:
+            return default
+        kinds = int if what == "whole" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+            noun = "whole number" if what == "whole" else "number of seconds"
+            self.problems.append(
+                f"{self.key(name)}: must be a {noun} from {low} to {high}, got {show_value(value)}"
+            )
+            return default
+        return value
+
+    def path(self, name: str, default: Path | None) -> Path | None:
+        """An absolute path (``~`` expanded)."""
+        value = self.text(name, str(default) if default else None)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            self.problems.append(
+                f"{self.key(name)}: must be an absolute path, got {show_value(value)}"
+            )
+        return path
+
+    def secret_hash(self, name: str, required: bool) -> str | None:
+        """A PIN or card hash made by ``kiosk config hash-pin``, or None."""
+        # Never echo the value: a mistaken plain PIN must not reach a terminal or a log (S8).
+        value = self.get(name, required=False)
+        if value is None:
+            if required:
+                self.problems.append(f"missing key {self.key(name)} ({HASH_PIN_HINT})")
+            return None
+        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+            self.problems.append(
+                f"{self.key(name)}: looks like a plain PIN or card number; the config holds only "
+                f"a hash: {HASH_PIN_HINT}"
+            )
+        elif not isinstance(value, str) or not looks_like_hash(value.strip()):
+            self.problems.append(
+                f"{self.key(name)}: is not a hash made by kiosk (scrypt$...); {HASH_PIN_HINT}"
+            )
+        else:
+            return value.strip()
+        return None
+
+    def finish(self) -> None:
+        """Report keys nobody asked for: a typo must not silently fall back to a default."""
+        known = ", ".join(sorted(self.seen))
+        where = f"[{self.prefix}]" if self.prefix else "the top level"
+        for name in self.data:
+            if name not in self.seen:
+                self.problems.append(
+                    f"unknown key {self.key(name)} (known keys in {where}: {known})"
+                )
+
+
+def check_url(url: str | None, problems: list[str]) -> None:
+    """Add a problem unless ``url`` is https:// (or http:// to loopback) without credentials."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.username is not None or parts.password is not None:
+        # Do not echo the URL: it holds a credential.
+        problems.append(
+            "central.url: must not contain a user name or password; "
+            "put the API key in central.credentials_file"
+        )
+        return
+    if parts.scheme not in ("http", "https") or not host:
+        problems.append(f"central.url: must be an https:// address, got {show_value(url)}")
+        return
+    if parts.scheme == "http" and not is_loopback(host):
+        problems.append(
+            "central.url: http:// is only allowed for a loopback address "
+            "(127.0.0.1, ::1, localhost); use https://"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_reader_spec(spec: str, problems: list[str]) -> None:
+    """Add a problem unless ``spec`` is a known ``kind:target`` reader spec."""
+    kind, colon, target = spec.partition(":")
+    if kind not in READER_KINDS:
+        problems.append(
+            f"reader.spec: unknown reader {show_value(spec)}; use one of "
+            "evdev:/dev/input/by-id/..., serial:/dev/ttyUSB0?baud=9600, terminal, script:FILE"
+        )
+    elif kind == "terminal" and colon:
+        problems.append(f'reader.spec: "terminal" takes no target, got {show_value(spec)}')
+    elif kind != "terminal" and not target.partition("?")[0]:
+        problems.append(f"reader.spec: {kind}: needs a device or file after the colon")
+    elif kind == "serial":
+        for option in filter(None, target.partition("?")[2].split("&")):
+            name, _, value = option.partition("=")
+            if name == "baud" and not value.isdigit():
+                problems.append(
+                    f"reader.spec: baud must be a whole number, got {show_value(value)}"
+                )
