@@ -45,6 +45,9 @@ from kiosk.sync.status import record_contact
 
 log = logging.getLogger(__name__)
 
+CONTACT_WRITE_SECONDS = 5.0
+"""While the state of the line does not change, the time of last contact is written this often."""
+
 
 @dataclass
 class SyncReport:
@@ -96,6 +99,8 @@ class SyncWorker:
         self.rng = rng or random.Random()
         self.clock = clock
         self._wake = asyncio.Event()
+        self._last_contact: tuple[bool, str] | None = None
+        self._last_contact_write = 0.0
 
     def wake(self) -> None:
         """Tell a waiting worker that new entries were queued (call on the loop's thread)."""
@@ -159,18 +164,27 @@ class SyncWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first(stop.wait(), self._wake.wait()), timeout)
 
+    def _contact(self, *, ok: bool, failure: str = "") -> None:
+        """Record contact with the central API, writing only when the state changes or every
+        few seconds: a commit per request would cost a disk flush on the hot path."""
+        now = self.clock()
+        state = (ok, failure if not ok else "")
+        if state != self._last_contact or now - self._last_contact_write >= CONTACT_WRITE_SECONDS:
+            record_contact(self.store.db, ok=ok, failure=failure)
+            self._last_contact, self._last_contact_write = state, now
+
     async def _heartbeat(self) -> None:
         """Record whether the central API answers, without changing anything there."""
         try:
             await self.client.ping()
         except (Unreachable, UnknownOutcome) as error:
-            record_contact(self.store.db, ok=False, failure=_short(error))
+            self._contact(ok=False, failure=_short(error))
         except CentralError as error:
             # It answers, but refuses us (a wrong key, say): not a working line for the shop.
-            record_contact(self.store.db, ok=False, failure=f"refused: {_short(error)}")
+            self._contact(ok=False, failure=f"refused: {_short(error)}")
             log.warning("central API answered the heartbeat with an error: %s", _short(error))
         else:
-            record_contact(self.store.db, ok=True)
+            self._contact(ok=True)
 
     async def _attempt(self, entry: QueuedEntry, report: SyncReport) -> None:
         """One attempt at one entry; every outcome is persisted before returning."""
@@ -210,7 +224,10 @@ class SyncWorker:
         except _Retry as retry:
             # Failures before the send leave the entry exactly as in doubt as it was.
             raise _Retry(str(retry), in_doubt=doubt) from None
-        self.queue.begin_send(entry, baseline)
+        if credit is not None or not customer.central_known:
+            # Only where a blind resend could duplicate or double-credit is the doubt written
+            # down before sending; a plain update by central code is simply sent again.
+            self.queue.begin_send(entry, baseline)
         response = await self._call(report, self.client.record_customer(fields, action="edit"))
         generated = response.card_number if "card_number_generate" in fields else None
         self.queue.delivered(entry, customer.code, response.code, generated)
@@ -230,19 +247,19 @@ class SyncWorker:
         try:
             result = await call
         except Unreachable as error:
-            record_contact(self.store.db, ok=False, failure=_short(error))
+            self._contact(ok=False, failure=_short(error))
             raise _Retry(f"central API unreachable: {_short(error)}", in_doubt=False) from None
         except UnknownOutcome as error:
-            record_contact(self.store.db, ok=False, failure=_short(error))
+            self._contact(ok=False, failure=_short(error))
             raise _Retry(f"no usable answer: {_short(error)}", in_doubt=True) from None
         except ApiError as error:
-            record_contact(self.store.db, ok=True)
+            self._contact(ok=True)
             if is_account_problem(error.message):
                 raise _Retry(
                     f"central API refused the account: {error.message}", in_doubt=True
                 ) from None
             raise _Attention(f"The central API refused this change: {error.message}") from None
-        record_contact(self.store.db, ok=True)
+        self._contact(ok=True)
         return result
 
     async def _find(self, customer: LocalCustomer, report: SyncReport) -> CentralCustomer | None:
