@@ -9,8 +9,10 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from kiosk.central.client import CentralClient, CentralError
 from kiosk.settings import ConfigError, Settings, load_settings
 from kiosk.storage.customer_store import Store
 from kiosk.storage.database import StoreError
@@ -45,27 +47,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         command.set_defaults(func=func)
 
 
-def _settings(args: argparse.Namespace) -> Settings | None:
+Job = Callable[[Settings, Store, CentralClient], Awaitable[int]]
+"""What a sync command does once its settings, store and client are ready."""
+
+
+def _run_job(args: argparse.Namespace, job: Job) -> int:
+    """Load the settings, open the store and the client, run ``job``; plain errors, exit 1."""
     try:
-        return load_settings(args.config)
-    except ConfigError as error:
+        settings = load_settings(args.config)
+        store = Store(args.db or settings.database.path)
+    except (ConfigError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return None
-
-
-def _open(args: argparse.Namespace, settings: Settings) -> Store | None:
-    try:
-        return Store(args.db or settings.database.path)
-    except StoreError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return None
-
-
-def cmd_once(args: argparse.Namespace) -> int:
-    """Run ``kiosk sync once``: exit 0 when nothing is left waiting, 2 when some is."""
-    settings = _settings(args)
-    store = settings and _open(args, settings)
-    if settings is None or store is None:
         return 1
 
     async def go() -> int:
@@ -75,71 +67,57 @@ def cmd_once(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
         async with client:
-            worker = SyncWorker(store, client, concurrency=settings.sync.concurrency)
-            report = await worker.drain(max_wait=args.max_wait)
+            try:
+                return await job(settings, store, client)
+            except CentralError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+
+    with store:
+        return asyncio.run(go())
+
+
+def cmd_once(args: argparse.Namespace) -> int:
+    """Run ``kiosk sync once``: exit 0 when nothing is left waiting, 2 when some is."""
+
+    async def once(settings: Settings, store: Store, client: CentralClient) -> int:
+        worker = SyncWorker(store, client, concurrency=settings.sync.concurrency)
+        report = await worker.drain(max_wait=args.max_wait)
         status = read_status(store.db)
         print(report.summary())
         print(f"waiting {status.pending}, needs attention {status.attention}")
         return 0 if status.pending == 0 else 2
 
-    with store:
-        return asyncio.run(go())
+    return _run_job(args, once)
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
     """Run ``kiosk sync pull``."""
-    settings = _settings(args)
-    store = settings and _open(args, settings)
-    if settings is None or store is None:
-        return 1
 
-    async def go() -> int:
-        from kiosk.central.client import CentralError
-
-        try:
-            async with client_from_settings(settings) as client:
-                report = await pull(store, client)
-        except (ConfigError, ValueError, CentralError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        print(report.summary())
+    async def refresh(settings: Settings, store: Store, client: CentralClient) -> int:
+        print((await pull(store, client)).summary())
         return 0
 
-    with store:
-        return asyncio.run(go())
+    return _run_job(args, refresh)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run ``kiosk sync run`` until SIGTERM/SIGINT: drain, wait, refresh periodically."""
-    settings = _settings(args)
-    store = settings and _open(args, settings)
-    if settings is None or store is None:
-        return 1
-    with store:
-        return asyncio.run(_run_forever(settings, store, args))
 
-
-async def _run_forever(settings: Settings, store: Store, args: argparse.Namespace) -> int:
-    from kiosk.central.client import CentralError
-
-    try:
-        client = client_from_settings(settings)
-    except (ConfigError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        loop.add_signal_handler(signum, stop.set)
-    backoff = Backoff(base_seconds=args.backoff_base, cap_seconds=args.backoff_cap)
-    async with client:
+    async def forever(settings: Settings, store: Store, client: CentralClient) -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(signum, stop.set)
+        backoff = Backoff(base_seconds=args.backoff_base, cap_seconds=args.backoff_cap)
         worker = SyncWorker(store, client, concurrency=settings.sync.concurrency, backoff=backoff)
         drain = asyncio.create_task(worker.run_forever(stop))
         interval = settings.sync.pull_interval_minutes * 60
         next_pull = time.monotonic() + interval
         while not stop.is_set():
+            timeout = max(1.0, next_pull - time.monotonic()) if interval else None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=max(1.0, next_pull - time.monotonic()))
+                await asyncio.wait_for(stop.wait(), timeout=timeout)
             if stop.is_set():
                 break
             next_pull = time.monotonic() + interval
@@ -148,4 +126,6 @@ async def _run_forever(settings: Settings, store: Store, args: argparse.Namespac
             except CentralError as error:
                 log.warning("pull failed, will try again: %s", error)
         await drain
-    return 0
+        return 0
+
+    return _run_job(args, forever)

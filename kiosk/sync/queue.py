@@ -116,24 +116,16 @@ class SyncQueue:
                 (json.dumps(baseline) if baseline is not None else None, entry.entry_id),
             )
 
-    def not_sent(self, entry: QueuedEntry, retry_at: float, reason: str) -> None:
-        """The request certainly did not arrive: no doubt, try again later (S2)."""
+    def retry_later(
+        self, entry: QueuedEntry, retry_at: float, reason: str, *, in_doubt: bool
+    ) -> None:
+        """Try again at ``retry_at`` (S2). ``in_doubt``: the request may have been applied, so
+        the next attempt checks first (S5); otherwise it certainly did not arrive."""
         with write_transaction(self.store.db):
             self.conn.execute(
-                "UPDATE outbox SET in_doubt = 0, attempts = attempts + 1, next_attempt_at = ?, "
-                "last_error = ? "
-                "WHERE entry_id = ?",
-                (retry_at, reason, entry.entry_id),
-            )
-
-    def in_doubt(self, entry: QueuedEntry, retry_at: float, reason: str) -> None:
-        """No usable answer: keep the doubt, check before the next send (S5)."""
-        with write_transaction(self.store.db):
-            self.conn.execute(
-                "UPDATE outbox SET in_doubt = 1, attempts = attempts + 1, next_attempt_at = ?, "
-                "last_error = ? "
-                "WHERE entry_id = ?",
-                (retry_at, reason, entry.entry_id),
+                "UPDATE outbox SET in_doubt = ?, attempts = attempts + 1, next_attempt_at = ?, "
+                "last_error = ? WHERE entry_id = ?",
+                (int(in_doubt), retry_at, reason, entry.entry_id),
             )
 
     def needs_attention(self, entry: QueuedEntry, message: str) -> None:

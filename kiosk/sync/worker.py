@@ -195,10 +195,7 @@ class SyncWorker:
             # Every failed attempt counts, so that the wait grows even when the failure came
             # before the send (a check or a balance read that got no answer).
             retry_at = self.clock() + self.backoff.delay(entry.attempts + 1, self.rng)
-            if retry.in_doubt:
-                self.queue.in_doubt(entry, retry_at, str(retry))
-            else:
-                self.queue.not_sent(entry, retry_at, str(retry))
+            self.queue.retry_later(entry, retry_at, str(retry), in_doubt=retry.in_doubt)
         except (Undeliverable, _Attention) as problem:
             report.needs_attention += 1
             self.queue.needs_attention(entry, str(problem))
