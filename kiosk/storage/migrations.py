@@ -143,6 +143,13 @@ def m003_sync(db: Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN credit_baseline TEXT")
 
 
+@MIGRATIONS()
+def m004_outbox_order(db: Database) -> None:
+    """Pending entries in creation order straight from an index: the worker asks for the next
+    ones after every answer, and a sort of the whole queue each time blocked the event loop."""
+    db.execute("CREATE INDEX outbox_state_seq ON outbox(state, seq)")
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 

@@ -52,6 +52,16 @@ LIMIT :limit
 """
 
 
+_NEXT_DUE = """
+SELECT min(o.next_attempt_at)
+FROM (SELECT min(seq) AS seq FROM outbox WHERE state IN ('pending', 'attention')
+      GROUP BY customer_code) AS heads
+JOIN outbox AS o ON o.seq = heads.seq
+WHERE o.state = 'pending'
+"""
+"""The earliest retry time among heads, from one pass over the (state, customer, seq) index."""
+
+
 class SyncQueue:
     """Outbox operations for the worker, over the worker's :class:`Store`."""
 
@@ -88,9 +98,7 @@ class SyncQueue:
 
         Only heads count: an entry behind another of the same customer is not due on its own.
         """
-        row = self.conn.execute(
-            f"SELECT min(o.next_attempt_at) FROM outbox AS o WHERE {_HEAD}"
-        ).fetchone()
+        row = self.conn.execute(_NEXT_DUE).fetchone()
         return row[0] if row and row[0] is not None else None
 
     def pending_count(self) -> int:

@@ -11,6 +11,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.storage import database
 from kiosk.storage.customer_store import Store, StoreError
+from kiosk.storage.migrations import SCHEMA_VERSION
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -157,4 +158,4 @@ def test_migrations_are_safe_to_run_again(tmp_path: Path) -> None:
     with Store(path) as again:
         count = again.db.conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
     after = sqlite3.connect(path).execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
-    assert before == after and count == 3
+    assert before == after and count == SCHEMA_VERSION
