@@ -7,6 +7,21 @@ the terminal, and a cheat sheet printed first (and on screen with F1).
 
 Both install SIGTERM/SIGHUP handlers that exit the app cleanly, so ``systemctl stop`` leaves the
 console usable (Textual itself does not handle SIGTERM).
+
+systemd (``kiosk run``, ``Type=notify``): the watchdog (:mod:`kiosk.watchdog`) pings from a task
+on the app's event loop, so a frozen interface stops the pings and systemd restarts the kiosk;
+``READY=1`` is sent once the first frame is on the terminal, ``STOPPING=1`` on exit.
+
+Where log lines go (:func:`configure_logging`). The kiosk draws on its terminal; one log line
+written there would tear the picture and could show a customer something it should not. So:
+
+1. stderr is the journal stream systemd gave us (``$JOURNAL_STREAM`` names our fd 2, as in
+   ``kiosk.service``: ``StandardError=journal``): log to stderr, with syslog priorities.
+2. stderr is a terminal, i.e. the screen the app draws on (a console, or ``foot`` under
+   ``cage``, which inherits a ``$JOURNAL_STREAM`` that is not our fd): log to ``kiosk.log`` in the
+   data directory (next to the database), appended, never to the terminal. If that file cannot
+   be opened, log lines are dropped rather than drawn over the screen.
+3. stderr is anything else (a pipe, a file): log to it.
 """
 
 from __future__ import annotations
@@ -14,12 +29,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 log = logging.getLogger(__name__)
+
+LOG_FILE_NAME = "kiosk.log"
+"""The log file in the data directory, when stderr is the kiosk's own screen."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +70,37 @@ def run_app(app: Any) -> int:
     return int(app.return_code or 0)
 
 
+def log_stream(
+    data_dir: Path, stderr: TextIO | None = None, environ: Mapping[str, str] | None = None
+) -> TextIO:
+    """Where log lines go while the app draws on the terminal (see the module docstring)."""
+    from kiosk.logging_setup import stream_is_journal
+
+    stderr = sys.stderr if stderr is None else stderr
+    if stream_is_journal(stderr, environ):
+        return stderr
+    try:
+        on_screen = stderr.isatty()
+    except (AttributeError, ValueError):
+        on_screen = False
+    if not on_screen:
+        return stderr
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Line-buffered: a crash loses no line; 0600: lines may name customers' codes.
+        fd = os.open(data_dir / LOG_FILE_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding="utf-8", buffering=1)
+    except OSError:
+        return open(os.devnull, "w", encoding="utf-8")
+
+
+def configure_logging(data_dir: Path) -> logging.Handler:
+    """Set up logging for a kiosk drawing on this terminal (``setup_logging`` on a safe stream)."""
+    from kiosk.logging_setup import setup_logging
+
+    return setup_logging(stream=log_stream(data_dir))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run ``kiosk run``."""
     from kiosk.settings import ConfigError, load_settings
@@ -62,19 +112,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"error: configuration:\n{error}", file=sys.stderr)
         return 2
+    from kiosk.ui.config import KioskConfig
+    from kiosk.ui.systemd_hooks import SystemdHooks
+
+    db_path = Path(args.db or settings.database.path)
     try:
-        store = Store(args.db or settings.database.path)
+        store = Store(db_path)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     runner = None if args.offline else sync_runner_for(settings, store)
+    # After the last message for the person at the terminal: from here on it is the app's.
+    configure_logging(db_path.parent)
     with store:
         app = build_app(
             store,
-            settings=settings,
+            config=KioskConfig.from_settings(settings, freeze_gc=True),
             reader_spec=args.reader or settings.reader.spec,
             sync_runner=runner,
             handle_signals=True,
+            systemd=SystemdHooks.from_env(),
         )
         return run_app(app)
 
@@ -129,7 +186,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         demo_cards=tuple((card.label, card.card_number) for card in DEMO_CARDS),
         # People type the demo swipes by hand: allow long pauses between keys of a swipe.
         wedge_gap=3.0,
+        freeze_gc=True,
     )
+    configure_logging(setup.directory)
     try:
         app = build_app(
             setup.store,

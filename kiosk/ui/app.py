@@ -11,6 +11,7 @@ no-op with priority, and the only ways out are SIGTERM/SIGHUP (handled by :mod:`
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -33,8 +34,10 @@ from kiosk.ui.config import KioskConfig
 from kiosk.ui.messages import CardSwiped, ReaderStatusChanged, SwipeFailed
 from kiosk.ui.reader_link import ReaderOpener, start_reader
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.swipe import SwipeScreen
+from kiosk.ui.systemd_hooks import SystemdHooks
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class KioskApp(App[None]):
         clock: Callable[[], float] | None = None,
         survive_errors: bool = True,
         handle_signals: bool = False,
+        systemd: SystemdHooks | None = None,
     ) -> None:
         super().__init__(ansi_color=True)
         self.theme = "ansi-dark"
@@ -105,11 +109,18 @@ class KioskApp(App[None]):
         )
         """Spots swipes typed into the terminal (reader spec ``terminal``)."""
         self._idle_timer: Any = None
+        self._systemd = systemd
+        self.pin_screen = PinEntryScreen()
+        """The one PIN screen, reused by every visit (see :mod:`kiosk.ui.screens.pin_entry`)."""
 
     # Lifecycle -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        """Start timers, the reader and the sync worker."""
+        """Start timers, the reader, the sync worker and the systemd watchdog."""
+        if self._systemd is not None:
+            # A task on this loop: if the loop blocks, the pings stop and systemd restarts us.
+            self._systemd.watchdog.start()
+        self.install_screen(self.pin_screen, "pin")
         if self._handle_signals:
             # Textual leaves SIGTERM/SIGHUP to Python's default (die with the tty raw):
             # exit through Textual instead, which restores the terminal.
@@ -126,8 +137,23 @@ class KioskApp(App[None]):
         if self._sync_runner is not None:
             self.run_worker(self._keep_syncing(), name="sync", group="sync", exit_on_error=False)
 
-    def on_unmount(self) -> None:
-        """Stop the reader thread so that it does not keep the process alive."""
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: tell systemd, then build the PIN screen."""
+        if self._systemd is not None:
+            self._systemd.ready()
+        # Compose the PIN screen now, while nobody waits, so that the first swipe after a start
+        # is as fast as the others. Pushed and popped in one batch: never painted.
+        with self.batch_update():
+            self.push_screen(self.pin_screen)
+            self.pop_screen()
+        if self.config.freeze_gc:
+            self.set_timer(1.0, _freeze_gc)
+
+    async def on_unmount(self) -> None:
+        """Stop the reader thread (it must not keep the process alive) and the watchdog."""
+        if self._systemd is not None:
+            self._systemd.stopping()
+            await self._systemd.watchdog.stop()
         if self._reader is not None:
             try:
                 self._reader.stop()
@@ -262,6 +288,24 @@ class KioskApp(App[None]):
             text = GENERIC_PROBLEM
         self.start_over(text)
 
+    def show_pin_entry(self, code: str, first_name: str) -> None:
+        """Ask ``code`` for their PIN on the prebuilt PIN screen (the swipe hot path).
+
+        Unlike :meth:`start_over` + :meth:`show_flow`, the swipe screen is not resumed and
+        suspended again on the way, and a re-swipe on the PIN screen only resets it.
+        """
+        screen = self.pin_screen
+        self._clear_inputs()
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        screen.prepare(code, first_name)
+        if self.screen is screen:
+            return
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
     def show_flow(self, screen: KioskScreen) -> None:
         """Show the next step of a flow in place of the current one (one flow screen deep)."""
         if len(self.screen_stack) > 1:
@@ -313,6 +357,13 @@ class KioskApp(App[None]):
             log.warning("could not read the sync status")
 
 
+def _freeze_gc() -> None:
+    # Collect once, then freeze what survived: the app's widgets, styles and modules live as
+    # long as the process, so later full collections need not walk them again.
+    gc.collect()
+    gc.freeze()
+
+
 def build_app(
     store: Any,
     *,
@@ -326,6 +377,7 @@ def build_app(
     demo: bool = False,
     survive_errors: bool = True,
     handle_signals: bool = False,
+    systemd: SystemdHooks | None = None,
 ) -> KioskApp:
     """Build the kiosk app from its dependencies.
 
@@ -342,6 +394,7 @@ def build_app(
         demo: turn on the demo cheat sheet (F1).
         survive_errors: reset to the swipe screen on an unexpected error instead of exiting.
         handle_signals: exit cleanly on SIGTERM/SIGHUP (``kiosk run``/``demo``; not in tests).
+        systemd: readiness and watchdog notifications (``kiosk run`` under systemd).
     """
     if config is None:
         config = KioskConfig.from_settings(settings) if settings is not None else KioskConfig()
@@ -359,6 +412,7 @@ def build_app(
         clock=clock,
         survive_errors=survive_errors,
         handle_signals=handle_signals,
+        systemd=systemd,
     )
 
 

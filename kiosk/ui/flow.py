@@ -7,6 +7,7 @@ steps is written down once.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from kiosk.domain.edit_rules import EditError
@@ -18,11 +19,13 @@ if TYPE_CHECKING:
 
 
 def begin_customer_session(app: KioskApp, card_number: str) -> None:
-    """Start (or restart) a customer's visit for a swiped card."""
-    from kiosk.ui.screens.pin_entry import ChoosePinScreen, PinEntryScreen
-    from kiosk.ui.screens.register import RegisterOfferScreen
+    """Start (or restart) a customer's visit for a swiped card.
 
-    app.start_over()
+    The hot path (a known card with a PIN) does no more than an indexed lookup, a lock check and
+    showing the one prebuilt PIN screen: no screen is composed, nothing slow runs here.
+    """
+    from kiosk.ui.screens.pin_entry import ChoosePinScreen
+
     try:
         customer = app.store.find_customer(card_number)
     except EditError as error:  # the card is shared by two customers (M4b)
@@ -32,11 +35,12 @@ def begin_customer_session(app: KioskApp, card_number: str) -> None:
         app.fail(error)
         return
     if customer is None:
-        # Checked only for unknown cards: the scrypt check costs ~50 ms, too much per swipe.
-        if verify_staff_card(card_number, app.config.staff_card_hash):
-            ask_staff_pin(app, actor=f"staff card {card_number[-4:]}")
-            return
-        app.show_flow(RegisterOfferScreen(card_number))
+        app.start_over()
+        if app.config.staff_card_hash is None:
+            offer_registration(app, card_number)
+        else:
+            # The scrypt check of a staff card costs ~50 ms (more on a Pi): in a thread.
+            app.run_worker(_unknown_card(app, card_number), group="staff-card", exit_on_error=False)
         return
     code = customer["code"]
     try:
@@ -50,9 +54,33 @@ def begin_customer_session(app: KioskApp, card_number: str) -> None:
         return
     name = customer.get("first_name") or ""
     if customer["has_pin"]:
-        app.show_flow(PinEntryScreen(code, name))
+        app.show_pin_entry(code, name)
     else:
+        app.start_over()
         app.show_flow(ChoosePinScreen(code, name, first_time=True))
+
+
+async def _unknown_card(app: KioskApp, card_number: str) -> None:
+    try:
+        is_staff = await asyncio.to_thread(
+            verify_staff_card, card_number, app.config.staff_card_hash
+        )
+    except Exception as error:
+        app.fail(error)
+        return
+    if len(app.screen_stack) > 1 or app.current_mode != "kiosk":
+        return  # something else started while the card was checked
+    if is_staff:
+        ask_staff_pin(app, actor=f"staff card {card_number[-4:]}")
+    else:
+        offer_registration(app, card_number)
+
+
+def offer_registration(app: KioskApp, card_number: str) -> None:
+    """An unknown card: offer to register it."""
+    from kiosk.ui.screens.register import RegisterOfferScreen
+
+    app.show_flow(RegisterOfferScreen(card_number))
 
 
 def after_pin(app: KioskApp, code: str) -> None:

@@ -6,6 +6,7 @@ from textual.widgets import Digits
 
 from kiosk.storage import pin_locks
 from kiosk.ui.widgets.inputs import PinInput
+from kiosk.ui.widgets.keypad import Keypad, key_offset
 from tests.ui.conftest import (
     ANA,
     BOB,
@@ -111,9 +112,10 @@ async def test_the_lock_doubles_after_three_more_wrong_pins(make_app, store, clo
         for _round in range(2):
             swipe(app, BOB.card_number)
             await on_screen(pilot, "pin-screen")
-            for _try in range(3):
+            for left in ("2 tries left", "1 try left"):
                 await pilot.press("0", "0", "0", "0", "enter")
-                await pilot.pause()
+                await wait_until(pilot, lambda left=left: left in text_of(app, "#pin-error"), left)
+            await pilot.press("0", "0", "0", "0", "enter")
             await on_screen(pilot, "swipe-screen")
             clock.advance(31)
         assert pin_locks.lock_state(store.db, code).lock_count == 2
@@ -155,9 +157,9 @@ async def test_the_on_screen_keypad_types_the_pin(make_app) -> None:
     async with app.run_test(size=(80, 25)) as pilot:
         swipe(app, JANE.card_number)
         await on_screen(pilot, "pin-screen")
-        for digit in JANE.pin:
-            await pilot.click(f"#key-{digit}")
-        await pilot.click("#key-ok")
+        # Taps land on the middle of each key's label, as a finger on a touch screen would.
+        for key in (*JANE.pin, "ok"):
+            await pilot.click(Keypad, offset=key_offset(key))
         await on_screen(pilot, "home-screen")
 
 

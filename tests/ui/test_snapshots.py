@@ -9,7 +9,17 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kiosk.demo import DEMO_CARDS, cheat_sheet
-from tests.ui.conftest import ANA, JANE, NEW_CARD, STAFF_PIN, bad_swipe, on_screen, swipe
+from tests.ui.conftest import (
+    ANA,
+    JANE,
+    NEW_CARD,
+    STAFF_PIN,
+    bad_swipe,
+    on_screen,
+    swipe,
+    text_of,
+    wait_until,
+)
 
 SIZE = (80, 25)
 
@@ -63,6 +73,8 @@ def test_pin_entry_after_a_wrong_pin(snap_compare, make_app) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await pin_screen(pilot)
         await pilot.press("0", "0", "0", "0", "enter")
+        # The PIN is checked in a worker thread: wait for its answer, then for the repaint.
+        await wait_until(pilot, lambda: "Wrong PIN" in text_of(pilot.app, "#pin-error"), "answer")
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

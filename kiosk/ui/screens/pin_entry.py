@@ -3,6 +3,15 @@
 PINs are typed into masked inputs (keyboard, numeric keypad or the on-screen keypad), checked
 against the stored salted hash (S9) and never displayed. Wrong PINs are counted in the database
 (:mod:`kiosk.storage.pin_locks`), so the lock survives a restart.
+
+Why :class:`PinEntryScreen` is built once: it is the screen every swipe leads to, so the app
+installs one instance and :meth:`PinEntryScreen.prepare` resets it for each visit; composing and
+styling a fresh screen per swipe was most of the swipe-to-PIN latency.
+
+Why checks run in a worker thread: scrypt costs ~50 ms here and several hundred ms on a Pi.
+While it runs the PIN field is disabled and "Checking your PIN..." is shown; the outcome (a
+wrong PIN counted, or a success) is recorded even when the visit ended meanwhile, so swiping
+again cannot erase a wrong guess.
 """
 
 from __future__ import annotations
@@ -19,27 +28,64 @@ from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import field_problem
 from kiosk.storage import pin_locks
 from kiosk.ui import flow
+from kiosk.ui.background import apply_edit_off_thread, verify_pin_off_thread
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.inputs import PinInput
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.status_line import StatusLine
 
+CHECKING = "Checking your PIN..."
+"""Shown while the PIN hash is checked (or a new PIN hashed) off the UI thread."""
+
 
 class PinScreenBase(KioskScreen[None]):
-    """Shared layout and keypad handling of the PIN screens."""
+    """Shared layout, keypad handling and the "checking" state of the PIN screens."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.checking = False
+        """A PIN is being checked or hashed in a worker thread: input is off meanwhile."""
 
     def status_line(self) -> StatusLine:
         """The top line."""
         return StatusLine()
 
-    def set_error(self, text: str) -> None:
-        """Show (or clear) the message under the PIN fields."""
-        self.query_one("#pin-error", Static).update(text)
+    def cancel_button(self) -> Horizontal:
+        """The Cancel row. The button never takes focus: while the PIN field is disabled during
+        a check, Enter must not land on Cancel (Escape cancels from the keyboard)."""
+        button = Button("Cancel", id="cancel", compact=True)
+        button.can_focus = False
+        return Horizontal(button, classes="actions")
+
+    def set_error(self, text: str, *, info: bool = False) -> None:
+        """Show (or clear) the message under the PIN fields; ``info`` for a neutral one."""
+        for line in self.query("#pin-error").results(Static):
+            line.update(text, layout=False)
+            line.set_class(info, "-info")
+
+    def begin_check(self, text: str = CHECKING) -> None:
+        """Turn PIN input off while a worker thread checks or hashes a PIN."""
+        self.checking = True
+        self.set_error(text, info=True)
+        for field in self.query(PinInput):
+            field.disabled = True
+
+    def end_check(self) -> None:
+        """Turn PIN input back on (safe on a screen that is no longer shown)."""
+        self.checking = False
+        self.set_error("")
+        fields = list(self.query(PinInput))
+        for field in fields:
+            field.disabled = False
+        if fields:
+            fields[0].focus()
 
     @on(Keypad.Pressed)
     async def _keypad(self, event: Keypad.Pressed) -> None:
+        if self.checking:
+            return
         target = self.focused if isinstance(self.focused, PinInput) else None
         target = target or self.query(PinInput).first()
         if event.key == "ok":
@@ -50,75 +96,113 @@ class PinScreenBase(KioskScreen[None]):
             target.insert_text_at_cursor(event.key)
         target.focus()
 
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
     def action_cancel(self) -> None:
         """Escape: give up and go back to the swipe screen."""
         self.kiosk.start_over()
 
 
 class PinEntryScreen(PinScreenBase):
-    """Asks a known customer for their PIN."""
+    """Asks a known customer for their PIN; one instance, reset by :meth:`prepare`."""
 
-    def __init__(self, code: str, first_name: str) -> None:
+    def __init__(self, code: str = "", first_name: str = "") -> None:
         super().__init__(id="pin-screen")
         self.code = code
+        """The customer being asked."""
         self.first_name = first_name
+        self._visit = 0
+
+    def _greeting(self) -> str:
+        return f"Hello {self.first_name}!" if self.first_name else "Hello!"
 
     def compose(self) -> ComposeResult:
         yield self.status_line()
         with Vertical(classes="pin-body"):
-            greeting = f"Hello {self.first_name}!" if self.first_name else "Hello!"
-            yield Static(greeting, classes="title")
+            yield Static(self._greeting(), id="pin-greeting", classes="title")
             yield Static("Enter your PIN, then press Enter", classes="subtitle")
             with Center():
                 yield PinInput(id="pin")
             yield Static("", id="pin-error", classes="error-line")
             with Center():
                 yield Keypad()
-        with Horizontal(classes="actions"):
-            yield Button("Cancel", id="cancel", compact=True)
+        yield self.cancel_button()
+
+    def prepare(self, code: str, first_name: str) -> None:
+        """Reset the screen for a new visit (before it is shown): greeting, empty field, focus.
+
+        Each update leaves the layout alone (fixed-size widgets): a layout pass of the whole
+        screen on every swipe is what this screen exists to avoid.
+        """
+        self.code, self.first_name = code, first_name
+        self._visit += 1
+        for greeting in self.query("#pin-greeting").results(Static):
+            greeting.update(self._greeting(), layout=False)
+        for field in self.query(PinInput):
+            field.value = ""
+        if not self.checking:
+            self.set_error("")
+            for field in self.query(PinInput):
+                field.focus()
 
     def on_mount(self) -> None:
         """Focus the PIN field."""
         self.query_one("#pin", PinInput).focus()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
-
     @on(Input.Submitted, "#pin")
     def _submit(self, event: Input.Submitted) -> None:
         pin = event.value
-        field = self.query_one("#pin", PinInput)
-        field.value = ""
-        if not pin:
+        self.query_one("#pin", PinInput).value = ""
+        if not pin or self.checking:
             return
         app = self.kiosk
-        db = app.store.db
         try:
-            state = pin_locks.lock_state(db, self.code)
-            now = app.clock()
-            if state.is_locked(now):
-                app.start_over(flow.locked_message(state.remaining(now)))
-                return
-            if app.store.verify_pin(self.code, pin):
-                pin_locks.record_success(db, self.code)
-                flow.after_pin(app, self.code)
-                return
-            state = pin_locks.record_failure(
-                db,
-                self.code,
-                now=now,
-                max_tries=app.config.pin_max_tries,
-                base_seconds=app.config.pin_lock_seconds,
-            )
+            state = pin_locks.lock_state(app.store.db, self.code)
         except Exception as error:
             app.fail(error)
             return
+        now = app.clock()
         if state.is_locked(now):
             app.start_over(flow.locked_message(state.remaining(now)))
             return
-        left = app.config.pin_max_tries - state.failures
-        self.set_error(f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left.")
+        self.begin_check()
+        # On the app, not the screen: navigating away must not cancel recording the outcome.
+        app.run_worker(
+            self._check(self.code, pin, self._visit), group="pin-check", exit_on_error=False
+        )
+
+    async def _check(self, code: str, pin: str, visit: int) -> None:
+        app = self.kiosk
+        try:
+            correct = await verify_pin_off_thread(app.store, code, pin)
+            now = app.clock()
+            if correct:
+                pin_locks.record_success(app.store.db, code)
+            else:
+                state = pin_locks.record_failure(
+                    app.store.db,
+                    code,
+                    now=now,
+                    max_tries=app.config.pin_max_tries,
+                    base_seconds=app.config.pin_lock_seconds,
+                )
+        except Exception as error:
+            self.end_check()
+            if visit == self._visit and self.is_current:
+                app.fail(error)
+            return
+        self.end_check()
+        if visit != self._visit or not self.is_current:
+            return  # the visit ended (timeout, new swipe) while the PIN was checked
+        if correct:
+            flow.after_pin(app, code)
+        elif state.is_locked(now):
+            app.start_over(flow.locked_message(state.remaining(now)))
+        else:
+            left = app.config.pin_max_tries - state.failures
+            self.set_error(f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left.")
 
 
 class ChoosePinScreen(PinScreenBase):
@@ -143,23 +227,18 @@ class ChoosePinScreen(PinScreenBase):
             yield Static("", id="pin-error", classes="error-line")
             with Center():
                 yield Keypad()
-        with Horizontal(classes="actions"):
-            yield Button("Cancel", id="cancel", compact=True)
+        yield self.cancel_button()
 
     def on_mount(self) -> None:
         """Focus the first PIN field."""
         self.query_one("#pin-new", PinInput).focus()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
+    def action_cancel(self) -> None:
+        """Escape or Cancel: back home when changing, back to the swipe screen otherwise."""
         if self.first_time:
-            self.action_cancel()
+            self.kiosk.start_over()
         else:
             flow.after_pin(self.kiosk, self.code)
-
-    def action_cancel(self) -> None:
-        """Escape: back home when changing, back to the swipe screen otherwise."""
-        self._cancel()
 
     @on(Input.Submitted, "#pin-new")
     def _first(self, event: Input.Submitted) -> None:
@@ -178,6 +257,8 @@ class ChoosePinScreen(PinScreenBase):
         first.value = ""
         self.query_one("#pin-again", PinInput).value = ""
         first.focus()
+        if self.checking:
+            return
         problem = field_problem("customer_PIN", pin)
         if problem:
             self.set_error(problem)
@@ -185,14 +266,24 @@ class ChoosePinScreen(PinScreenBase):
         if pin != again:
             self.set_error("The two PINs are not the same. Please choose again.")
             return
+        self.begin_check("Saving your PIN...")
+        self.kiosk.run_worker(self._save(pin), group="pin-save", exit_on_error=False)
+
+    async def _save(self, pin: str) -> None:
         app = self.kiosk
         try:
-            app.store.apply_edit({"code": self.code, "customer_PIN": pin})
+            # Hashing the new PIN (scrypt) happens inside apply_edit: off the UI thread.
+            await apply_edit_off_thread(app.store, {"code": self.code, "customer_PIN": pin})
             pin_locks.record_success(app.store.db, self.code)
         except EditError as error:
+            self.end_check()
             self.set_error(str(error))
             return
         except Exception as error:
-            app.fail(error)
+            self.end_check()
+            if self.is_current:
+                app.fail(error)
             return
-        flow.after_pin(app, self.code)
+        self.end_check()
+        if self.is_current:
+            flow.after_pin(app, self.code)

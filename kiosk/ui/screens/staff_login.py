@@ -6,10 +6,12 @@ same ``pin_locks`` table as customers', so guessing it locks staff login for a g
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Center, Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.containers import Center, Vertical
+from textual.widgets import Input, Static
 
 from kiosk.storage import pin_locks
 from kiosk.storage.staff import STAFF_LOCK_KEY, verify_staff_pin
@@ -36,46 +38,60 @@ class StaffLoginScreen(PinScreenBase):
             yield Static("", id="pin-error", classes="error-line")
             with Center():
                 yield Keypad()
-        with Horizontal(classes="actions"):
-            yield Button("Cancel", id="cancel", compact=True)
+        yield self.cancel_button()
 
     def on_mount(self) -> None:
         """Focus the PIN field."""
         self.query_one("#pin", PinInput).focus()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
-
     @on(Input.Submitted, "#pin")
     def _submit(self, event: Input.Submitted) -> None:
         pin = event.value
         self.query_one("#pin", PinInput).value = ""
-        if not pin:
+        if not pin or self.checking:
             return
         app = self.kiosk
-        db = app.store.db
-        now = app.clock()
         try:
-            state = pin_locks.lock_state(db, STAFF_LOCK_KEY)
-            if state.is_locked(now):
-                app.start_over(flow.locked_message(state.remaining(now)))
-                return
-            if verify_staff_pin(pin, app.config.staff_pin_hash):
-                pin_locks.record_success(db, STAFF_LOCK_KEY)
-                app.enter_staff(self.actor)
-                return
-            state = pin_locks.record_failure(
-                db,
-                STAFF_LOCK_KEY,
-                now=now,
-                max_tries=app.config.pin_max_tries,
-                base_seconds=app.config.pin_lock_seconds,
-            )
+            state = pin_locks.lock_state(app.store.db, STAFF_LOCK_KEY)
         except Exception as error:
             app.fail(error)
             return
+        now = app.clock()
         if state.is_locked(now):
             app.start_over(flow.locked_message(state.remaining(now)))
             return
-        self.set_error("Wrong staff PIN.")
+        self.begin_check()
+        # On the app, not the screen: leaving the screen must not cancel counting a wrong PIN.
+        app.run_worker(self._check(pin), group="pin-check", exit_on_error=False)
+
+    async def _check(self, pin: str) -> None:
+        app = self.kiosk
+        db = app.store.db
+        try:
+            # scrypt in a worker thread: the screen stays live while it runs.
+            correct = await asyncio.to_thread(verify_staff_pin, pin, app.config.staff_pin_hash)
+            now = app.clock()
+            if correct:
+                pin_locks.record_success(db, STAFF_LOCK_KEY)
+            else:
+                state = pin_locks.record_failure(
+                    db,
+                    STAFF_LOCK_KEY,
+                    now=now,
+                    max_tries=app.config.pin_max_tries,
+                    base_seconds=app.config.pin_lock_seconds,
+                )
+        except Exception as error:
+            self.end_check()
+            if self.is_current:
+                app.fail(error)
+            return
+        self.end_check()
+        if not self.is_current:
+            return
+        if correct:
+            app.enter_staff(self.actor)
+        elif state.is_locked(now):
+            app.start_over(flow.locked_message(state.remaining(now)))
+        else:
+            self.set_error("Wrong staff PIN.")

@@ -25,7 +25,17 @@ def sync_text(status: Any) -> tuple[str, bool]:
 
 
 class StatusLine(Horizontal):
-    """Store name on the left, sync state in the middle, clock on the right."""
+    """Store name on the left, sync state in the middle, clock on the right.
+
+    Widgets are updated only when their text changes: the sync status is read every couple of
+    seconds and the clock ticks every second, and each update would otherwise ask for a layout
+    and repaint of the whole screen (a swipe arriving then would wait for it).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sync_shown: tuple[str, bool] | None = None
+        self._clock_shown = ""
 
     def compose(self) -> ComposeResult:
         config = getattr(self.app, "config", None)
@@ -40,13 +50,20 @@ class StatusLine(Horizontal):
         self.set_interval(1.0, self._tick)
 
     def _show_sync(self, status: Any) -> None:
-        text, online = sync_text(status)
+        shown = sync_text(status)
+        if shown == self._sync_shown:
+            return
+        self._sync_shown = shown
+        text, online = shown
         indicator = self.query_one("#sync-indicator", Static)
-        indicator.update(text)
+        indicator.update(text)  # width: auto, so this one may change the layout
         indicator.set_class(online, "-online")
         indicator.set_class(not online, "-offline")
 
     def _tick(self) -> None:
         clock = getattr(self.app, "clock", None)
-        now = dt.datetime.fromtimestamp(clock() if clock else 0)
-        self.query_one("#clock", Static).update(now.strftime("%H:%M"))
+        text = dt.datetime.fromtimestamp(clock() if clock else 0).strftime("%H:%M")
+        if text != self._clock_shown:
+            self._clock_shown = text
+            # The clock has a fixed width: a new minute needs a repaint, never a layout.
+            self.query_one("#clock", Static).update(text, layout=False)
