@@ -90,10 +90,7 @@ class CentralApi:
         """
         call = form.get("type", "")
         try:
-            # check_credentials also requires customer_action, which only record_customer has:
-            # other calls get a stand-in so that the one A1 implementation serves them all.
-            probe = form if call == "record_customer" else {**form, "customer_action": call}
-            check_credentials(probe, self._expected, api_access_key)
+            check_credentials(form, self._expected, api_access_key)
             handler = self._calls.get(call)
             if handler is None:
                 raise EditError(

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
         "--reader",
         metavar="SPEC",
         help="reader spec, e.g. evdev:/dev/input/by-id/..., serial:/dev/ttyUSB0?baud=9600, "
-        "terminal; default: the only candidate found",
+        "terminal; default: reader.spec of the config file, else the only candidate found",
     )
     test.add_argument("--count", type=_positive_int, metavar="N", help="stop after N swipes")
     test.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
@@ -47,8 +47,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _configured_spec() -> str | None:
+    """The reader named in the kiosk's config file, when there is one and it names a device."""
+    from kiosk.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(allow_missing=True, check_credentials=False)
+    except ConfigError:
+        return None
+    return None if settings.source is None else settings.reader.spec
+
+
 def _test(args: argparse.Namespace) -> int:
-    spec = args.reader
+    spec = args.reader or _configured_spec()
     if spec is None:
         candidates = list_candidates()
         if len(candidates) != 1:

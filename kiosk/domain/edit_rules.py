@@ -118,6 +118,8 @@ def check_credentials(
     for name in (*CREDENTIAL_FIELDS, *CALL_FIELDS):
         if name == "user_password" and api_access_key:
             continue
+        if name == "customer_action" and request.get("type") not in (None, "record_customer"):
+            continue  # only record_customer has an action; other calls are named by type alone
         if not request.get(name):
             raise EditError(f"Missing required field: {name}")
     password = api_access_key or request.get("user_password", "")

@@ -37,7 +37,7 @@ SYNC_ONCE_FIX = "check the network (the central checks below), then run `kiosk s
 """What to do about changes that wait too long."""
 DAMAGED_FIX = (
     "sudo systemctl stop kiosk; copy the file aside; restore a backup or rebuild it "
-    "(docs/deploy.md, 'A damaged database')"
+    "(README, 'A damaged database')"
 )
 """What to do about a damaged file."""
 

@@ -378,3 +378,11 @@ def test_amount_text_is_exact(store: Store) -> None:
     code = store.apply_edit({"first_name": "A", "auto_add": "0.1", "campaign_id": "3"}).plan.code
     store.apply_edit({"code": code, "auto_add": "0.2", "campaign_id": "3"})
     assert Decimal(store.balances(code)[0]["balance"]) == Decimal("0.3")
+
+
+def test_a1_only_record_customer_requires_customer_action() -> None:
+    """A1: the action belongs to record_customer; other calls are named by type alone."""
+    search = {**ACCOUNT, "type": "customer_search"}
+    check_credentials(search, ACCOUNT)
+    with pytest.raises(EditError, match="customer_action"):
+        check_credentials({**ACCOUNT, "type": "record_customer"}, ACCOUNT)
