@@ -137,21 +137,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def sync_runner_for(settings: Any, store: Any) -> Callable[[], Awaitable[None]] | None:
-    """The in-process sync worker for ``settings``, or None (said on stderr) if it cannot run."""
+    """The in-process sync worker for ``settings``, or None (said on stderr) if it cannot run.
+
+    The API key is read now, so that a missing or unreadable credentials file is reported before
+    the screen is taken over; the HTTP client (httpx) is imported when the worker starts, after
+    the first frame, because nothing on the first screen needs it.
+    """
     try:
+        api_key = settings.central.read_api_key()
+    except Exception as error:
+        print(f"warning: sync is off: {error}", file=sys.stderr)
+        return None
+
+    async def run_sync() -> None:
         from kiosk.central.client import CentralClient, Credentials
         from kiosk.sync.worker import SyncWorker
 
         credentials = Credentials(
             account_id=settings.central.account_id,
             user_id=settings.central.user_id,
-            api_key=settings.central.read_api_key(),
+            api_key=api_key,
         )
-    except Exception as error:
-        print(f"warning: sync is off: {error}", file=sys.stderr)
-        return None
-
-    async def run_sync() -> None:
         client = CentralClient(
             settings.central.url, credentials, timeout=settings.central.timeout_seconds
         )

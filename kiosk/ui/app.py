@@ -6,6 +6,14 @@ lives in :mod:`kiosk.ui.screens` and the decisions after a swipe in :mod:`kiosk.
 
 Lock-down (S11): the default bindings are replaced, every quit/suspend/palette key is bound to a
 no-op with priority, and the only ways out are SIGTERM/SIGHUP (handled by :mod:`kiosk.cli.app`).
+
+Latency: a swipe must show the PIN screen in well under 50 ms on the console. So the app builds
+one :class:`~kiosk.ui.screens.pin_entry.PinEntryScreen` right after its first frame and reuses it
+(:meth:`KioskApp.show_pin_entry`), slow hash checks run in worker threads, status and clock
+updates repaint only when their text changes, and (``freeze_gc``) start-up objects are frozen
+out of the garbage collector so that a full collection cannot land on a swipe.
+systemd: :class:`~kiosk.ui.systemd_hooks.SystemdHooks` (ready after the first frame, watchdog
+pings from a task on this loop, stopping on exit).
 """
 
 from __future__ import annotations
@@ -26,7 +34,6 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
-from device.swipe import BadSwipe, Swipe, decode_swipe
 from device.wedge import TerminalWedge
 from kiosk.sync.status import SyncStatus, read_status
 from kiosk.ui import flow
@@ -38,6 +45,7 @@ from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.swipe import SwipeScreen
 from kiosk.ui.systemd_hooks import SystemdHooks
+from kiosk.ui.wedge_input import paste_is_swipe, release_held_keys, wedge_takes
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +150,12 @@ class KioskApp(App[None]):
         if self._systemd is not None:
             self._systemd.ready()
         # Compose the PIN screen now, while nobody waits, so that the first swipe after a start
-        # is as fast as the others. Pushed and popped in one batch: never painted.
-        with self.batch_update():
-            self.push_screen(self.pin_screen)
-            self.pop_screen()
+        # is as fast as the others. Pushed and popped in one batch: never painted. (A swipe that
+        # came before the first frame has already built it, and may be showing it.)
+        if not self.pin_screen.is_running and len(self.screen_stack) == 1:
+            with self.batch_update():
+                self.push_screen(self.pin_screen)
+                self.pop_screen()
         if self.config.freeze_gc:
             self.set_timer(1.0, _freeze_gc)
 
@@ -186,42 +196,15 @@ class KioskApp(App[None]):
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
             self.note_activity()
         if self.wedge is not None and not event.is_forwarded:
-            if isinstance(event, events.Key) and self._wedge_takes(event):
+            if isinstance(event, events.Key) and wedge_takes(self, self.wedge, event):
                 return
-            if isinstance(event, events.Paste) and self._paste_is_swipe(event.text):
+            if isinstance(event, events.Paste) and paste_is_swipe(self, event.text):
                 return
         await super().on_event(event)
 
-    def _wedge_takes(self, event: events.Key) -> bool:
-        assert self.wedge is not None
-        token = "enter" if event.key == "enter" else (event.character or event.key)
-        consumed, result = self.wedge.feed(token, time.monotonic())
-        self._insert_released(self.wedge.take_released())
-        if isinstance(result, Swipe):
-            self.post_message(CardSwiped(result.card_number))
-        elif isinstance(result, BadSwipe):
-            self.post_message(SwipeFailed(result.reason))
-        return consumed
-
-    def _paste_is_swipe(self, text: str) -> bool:
-        text = text.strip()
-        if not text.startswith(("%", ";")):
-            return False
-        result = decode_swipe(text)
-        if isinstance(result, Swipe):
-            self.post_message(CardSwiped(result.card_number))
-        else:
-            self.post_message(SwipeFailed(result.reason))
-        return True
-
     def _release_wedge_keys(self) -> None:
         if self.wedge is not None:
-            self._insert_released(self.wedge.expire(time.monotonic()))
-
-    def _insert_released(self, text: str) -> None:
-        # Keys held as a possible swipe turned out to be typing: hand them to the focused input.
-        if text and isinstance(self.focused, Input):
-            self.focused.insert_text_at_cursor(text)
+            release_held_keys(self, self.wedge)
 
     def on_card_swiped(self, message: CardSwiped) -> None:
         """Every swipe, from a reader thread or the wedge, arrives here."""

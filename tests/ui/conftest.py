@@ -1,16 +1,18 @@
 """Fixtures for the interface tests: a real SQLite store with the demo data, a frozen clock,
-an app factory, and helpers that swipe through the reader's own callback and poll for state."""
+an app factory, helpers that swipe through the reader's own callback and poll for state, and the
+screen recorder that feeds the S8 leak test (every frame any app in these tests draws)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.strip import Strip
 
 from device.swipe import BadSwipe, Swipe
 from kiosk.demo import DEMO_CARDS, seed_demo_store
@@ -19,8 +21,11 @@ from kiosk.storage.customer_store import Store
 from kiosk.ui.app import KioskApp, build_app
 from kiosk.ui.config import KioskConfig
 from kiosk.ui.reader_link import reader_callback
+from kiosk.ui.screens.cheat_sheet import CheatSheetScreen
+from tests.conftest import record_text, register_secret
 
 STAFF_PIN = "9999"
+register_secret(STAFF_PIN, pin=True)
 JANE, BOB, ANA, NEW_CARD = DEMO_CARDS
 FROZEN_AT = dt.datetime(2025, 3, 14, 9, 30).timestamp()
 """The frozen wall clock of every test (shown as 09:30)."""
@@ -37,6 +42,41 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def frame_text(update: Any) -> str:
+    """The text of a frame as Textual hands it to the terminal (a full or a partial update)."""
+    if hasattr(update, "strips"):  # LayoutUpdate (lines of strips), InlineUpdate (strips)
+        return "\n".join(
+            line.text if isinstance(line, Strip) else "".join(strip.text for strip in line)
+            for line in update.strips
+        )
+    if hasattr(update, "chops"):  # ChopsUpdate: the changed fragments of some lines
+        return "\n".join(
+            "".join(strip.text for strip in line.values() if strip is not None)
+            for line in update.chops
+        )
+    return str(update)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _record_every_frame() -> Iterator[None]:
+    """Record the text of every frame an app draws, for the S8 leak test.
+
+    Headless apps still compose each frame (only the terminal write is skipped), so this sees
+    exactly what a terminal would show. The demo cheat sheet is left out: it shows the demo's
+    fake cards and PINs on purpose (kiosk/demo.py).
+    """
+    display = KioskApp._display
+
+    def recording_display(self: KioskApp, screen: Any, renderable: Any) -> None:
+        display(self, screen, renderable)
+        if renderable is not None and not isinstance(screen, CheatSheetScreen):
+            record_text(f"screen {screen.id}", frame_text(renderable))
+
+    KioskApp._display = recording_display  # type: ignore[method-assign]
+    yield
+    KioskApp._display = display  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

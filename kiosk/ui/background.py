@@ -1,0 +1,43 @@
+"""Slow work off the UI thread: scrypt checks and PIN hashing, in a worker thread.
+
+Provides :func:`verify_pin_off_thread` and :func:`apply_edit_off_thread` (staff PIN and staff
+card checks need no store: their callers use ``asyncio.to_thread`` directly). A scrypt check
+costs ~50 ms here and several hundred ms on a Pi; on the event loop it would freeze the screen,
+the inactivity timer and the watchdog pings.
+
+Why a connection of its own for store work: the app's connection is shared with the sync worker
+on the event loop; a write transaction opened from a thread on that same connection would mix
+with the loop's statements (``BEGIN`` inside a transaction). A second connection to the same
+WAL file is what SQLite is built for: readers never block, writers queue on the busy timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _with_own_connection(store: Any, work: Callable[[Any], T]) -> Callable[[], T]:
+    def call() -> T:
+        # type(store): the same Store class the app was given, opened on the same file.
+        with type(store)(store.path) as own:
+            return work(own)
+
+    return call
+
+
+async def verify_pin_off_thread(store: Any, code: str, pin: str) -> bool:
+    """``store.verify_pin(code, pin)`` in a worker thread, on a connection of its own."""
+    return await asyncio.to_thread(
+        _with_own_connection(store, lambda own: bool(own.verify_pin(code, pin)))
+    )
+
+
+async def apply_edit_off_thread(store: Any, request: Mapping[str, str]) -> Any:
+    """``store.apply_edit(request)`` in a worker thread (a ``customer_PIN`` edit hashes it)."""
+    return await asyncio.to_thread(
+        _with_own_connection(store, lambda own: own.apply_edit(dict(request)))
+    )
