@@ -21,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -54,6 +56,8 @@ SyncRunner = Callable[[], Awaitable[None]]
 StatusReader = Callable[[], SyncStatus]
 """Returns the current sync status; by default read from the store's database."""
 
+EXIT_GRACE_SECONDS = 5.0
+"""After SIGTERM/SIGHUP, how long a clean exit may take before the process ends regardless."""
 SYNC_RESTART_SECONDS = 5.0
 """Pause before running the sync worker again after it failed."""
 GENERIC_PROBLEM = "Sorry, something went wrong. Please swipe again or ask staff for help."
@@ -134,7 +138,7 @@ class KioskApp(App[None]):
             # exit through Textual instead, which restores the terminal.
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, self.exit)
+                loop.add_signal_handler(sig, self._exit_on_signal)
         self._idle_timer = self.set_interval(self.config.inactivity_timeout, self._idle_expired)
         self.set_interval(self.config.status_interval, self.refresh_sync_status)
         if self.wedge is not None:
@@ -144,6 +148,14 @@ class KioskApp(App[None]):
         self._reader = start_reader(self, self.reader_spec, self._reader_opener)
         if self._sync_runner is not None:
             self.run_worker(self._keep_syncing(), name="sync", group="sync", exit_on_error=False)
+
+    def _exit_on_signal(self) -> None:
+        """Exit cleanly; if the shutdown itself hangs (a terminal gone mid-write can leave
+        Textual's output thread stuck), end the process anyway so systemd can restart it."""
+        guard = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(0,))
+        guard.daemon = True
+        guard.start()
+        self.exit()
 
     def on_ready(self) -> None:
         """The first frame is on the terminal: tell systemd, then build the PIN screen."""

@@ -154,3 +154,59 @@ def test_demo_runs_in_a_linux_console_terminal_resists_escape_keys_and_exits_on_
     tmux.run("send-keys", "-t", "kiosk", "-l", "echo still-here")
     tmux.run("send-keys", "-t", "kiosk", "Enter")
     tmux.wait_for(lambda s: "\nstill-here" in s, "a working shell")
+
+
+def test_the_kiosk_exits_when_its_terminal_goes_away(tmux: Tmux, tmp_path: Path) -> None:
+    """S11/systemd: when the terminal vanishes (SIGHUP, writes failing) the process ends
+    instead of hanging in its shutdown, so systemd can start a fresh one on the console."""
+    pid_file = tmp_path / "pid"
+    command = (
+        f"cd {ROOT} && sh -c 'echo $$ > {pid_file}; exec env -u COLORTERM TERM=linux "
+        f"{sys.executable} -m kiosk demo --offline'"
+    )
+    env = {**os.environ, "TERM": "linux"}
+    env.pop("TMUX", None)
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            tmux.socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "kiosk",
+            "-x",
+            "80",
+            "-y",
+            "25",
+            "bash",
+            "--norc",
+            "--noprofile",
+        ],
+        check=True,
+        env=env,
+    )
+    tmux.run("send-keys", "-t", "kiosk", "-l", command)
+    tmux.run("send-keys", "-t", "kiosk", "Enter")
+    tmux.wait_for(lambda s: "Swipe your card" in s, "the swipe screen")
+    pid = int(pid_file.read_text())
+    tmux.kill()  # the terminal is gone: the kiosk gets SIGHUP and a dead tty
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    alive = _alive(pid)
+    if alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, "the kiosk hung after losing its terminal"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has finished; only its parent has not collected it yet.
+    stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}/stat").exists() else ""
+    return bool(stat) and stat.split(") ", 1)[-1][:1] != "Z"
