@@ -25,15 +25,30 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 """Modules that add sub-commands; a module that does not exist yet is skipped."""
 
+COMMAND_HOMES: dict[str, str] = {
+    "customer": "kiosk.cli.customer",
+    "outbox": "kiosk.cli.outbox",
+    "central": "kiosk.cli.central",
+    "sync": "kiosk.cli.sync",
+    "readers": "kiosk.cli.readers",
+    "run": "kiosk.cli.app",
+    "demo": "kiosk.cli.app",
+    "config": "kiosk.cli.system",
+    "doctor": "kiosk.cli.system",
+    "status": "kiosk.cli.status",
+}
+"""Which module registers each top-level command: running one imports only its module, so
+``kiosk run`` does not pay for the HTTP client and server imports before its first frame."""
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the full argument parser with every registered sub-command."""
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """Build the argument parser with the sub-commands of ``modules`` (default: all)."""
     parser = argparse.ArgumentParser(
         prog="kiosk",
         description="Loyalty-card kiosk: swipe, PIN, balance, offline-first sync.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:
@@ -46,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kiosk`` command and return its exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    home = COMMAND_HOMES.get(argv[0]) if argv else None
+    parser = build_parser((home,) if home else COMMAND_MODULES)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
