@@ -85,15 +85,15 @@ def tmux() -> Tmux:
         server.kill()
 
 
-def test_demo_runs_in_a_linux_console_terminal_resists_escape_keys_and_exits_on_sigterm(
-    tmux: Tmux, tmp_path: Path
-) -> None:
-    pid_file = tmp_path / "pid"
-    # The shell records its own pid and execs the kiosk in the foreground (a background job
-    # reading the tty would be stopped by SIGTTIN).
+def start_demo(tmux: Tmux, pid_file: Path, then: str = "") -> None:
+    """Start ``kiosk demo --offline`` in a bash inside a new 80x25 TERM=linux tmux session.
+
+    The shell records its own pid and execs the kiosk in the foreground (a background job
+    reading the tty would be stopped by SIGTTIN); ``then`` runs in bash after it exits.
+    """
     command = (
         f"cd {ROOT} && sh -c 'echo $$ > {pid_file}; exec env -u COLORTERM TERM=linux "
-        f"{sys.executable} -m kiosk demo --offline'; echo {DONE_MARK} $?"
+        f"{sys.executable} -m kiosk demo --offline'{then}"
     )
     env = {**os.environ, "TERM": "linux"}
     env.pop("TMUX", None)
@@ -121,6 +121,13 @@ def test_demo_runs_in_a_linux_console_terminal_resists_escape_keys_and_exits_on_
     )
     tmux.run("send-keys", "-t", "kiosk", "-l", command)
     tmux.run("send-keys", "-t", "kiosk", "Enter")
+
+
+def test_demo_runs_in_a_linux_console_terminal_resists_escape_keys_and_exits_on_sigterm(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pid"
+    start_demo(tmux, pid_file, then=f"; echo {DONE_MARK} $?")
     tmux.wait_for(lambda s: "Swipe your card" in s, "the swipe screen")
     assert tmux.alternate_on()
 
@@ -160,36 +167,7 @@ def test_the_kiosk_exits_when_its_terminal_goes_away(tmux: Tmux, tmp_path: Path)
     """S11/systemd: when the terminal vanishes (SIGHUP, writes failing) the process ends
     instead of hanging in its shutdown, so systemd can start a fresh one on the console."""
     pid_file = tmp_path / "pid"
-    command = (
-        f"cd {ROOT} && sh -c 'echo $$ > {pid_file}; exec env -u COLORTERM TERM=linux "
-        f"{sys.executable} -m kiosk demo --offline'"
-    )
-    env = {**os.environ, "TERM": "linux"}
-    env.pop("TMUX", None)
-    subprocess.run(
-        [
-            "tmux",
-            "-L",
-            tmux.socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "kiosk",
-            "-x",
-            "80",
-            "-y",
-            "25",
-            "bash",
-            "--norc",
-            "--noprofile",
-        ],
-        check=True,
-        env=env,
-    )
-    tmux.run("send-keys", "-t", "kiosk", "-l", command)
-    tmux.run("send-keys", "-t", "kiosk", "Enter")
+    start_demo(tmux, pid_file)
     tmux.wait_for(lambda s: "Swipe your card" in s, "the swipe screen")
     pid = int(pid_file.read_text())
     tmux.kill()  # the terminal is gone: the kiosk gets SIGHUP and a dead tty

@@ -16,7 +16,8 @@ again cannot erase a wrong guess.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -81,6 +82,33 @@ class PinScreenBase(KioskScreen[None]):
             field.disabled = False
         if fields:
             fields[0].focus()
+
+    def take_pin(self, event: Input.Submitted) -> str | None:
+        """The PIN just submitted, with the field cleared; None when empty or already checking."""
+        pin = event.value
+        event.input.value = ""
+        return pin if pin and not self.checking else None
+
+    def check_unless_locked(
+        self, lock_key: str, make_check: Callable[[], Coroutine[Any, Any, None]]
+    ) -> None:
+        """Refuse at once while ``lock_key`` is locked (S9); otherwise run the check in a worker.
+
+        The worker runs on the app, not the screen: leaving the screen must not cancel
+        counting a wrong PIN.
+        """
+        app = self.kiosk
+        try:
+            state = pin_locks.lock_state(app.store.db, lock_key)
+        except Exception as error:
+            app.fail(error)
+            return
+        now = app.clock()
+        if state.is_locked(now):
+            app.start_over(flow.locked_message(state.remaining(now)))
+            return
+        self.begin_check()
+        app.run_worker(make_check(), group="pin-check", exit_on_error=False)
 
     @on(Keypad.Pressed)
     async def _keypad(self, event: Keypad.Pressed) -> None:
@@ -153,25 +181,9 @@ class PinEntryScreen(PinScreenBase):
 
     @on(Input.Submitted, "#pin")
     def _submit(self, event: Input.Submitted) -> None:
-        pin = event.value
-        self.query_one("#pin", PinInput).value = ""
-        if not pin or self.checking:
-            return
-        app = self.kiosk
-        try:
-            state = pin_locks.lock_state(app.store.db, self.code)
-        except Exception as error:
-            app.fail(error)
-            return
-        now = app.clock()
-        if state.is_locked(now):
-            app.start_over(flow.locked_message(state.remaining(now)))
-            return
-        self.begin_check()
-        # On the app, not the screen: navigating away must not cancel recording the outcome.
-        app.run_worker(
-            self._check(self.code, pin, self._visit), group="pin-check", exit_on_error=False
-        )
+        pin = self.take_pin(event)
+        if pin is not None:
+            self.check_unless_locked(self.code, lambda: self._check(self.code, pin, self._visit))
 
     async def _check(self, code: str, pin: str, visit: int) -> None:
         app = self.kiosk

@@ -46,23 +46,9 @@ class StaffLoginScreen(PinScreenBase):
 
     @on(Input.Submitted, "#pin")
     def _submit(self, event: Input.Submitted) -> None:
-        pin = event.value
-        self.query_one("#pin", PinInput).value = ""
-        if not pin or self.checking:
-            return
-        app = self.kiosk
-        try:
-            state = pin_locks.lock_state(app.store.db, STAFF_LOCK_KEY)
-        except Exception as error:
-            app.fail(error)
-            return
-        now = app.clock()
-        if state.is_locked(now):
-            app.start_over(flow.locked_message(state.remaining(now)))
-            return
-        self.begin_check()
-        # On the app, not the screen: leaving the screen must not cancel counting a wrong PIN.
-        app.run_worker(self._check(pin), group="pin-check", exit_on_error=False)
+        pin = self.take_pin(event)
+        if pin is not None:
+            self.check_unless_locked(STAFF_LOCK_KEY, lambda: self._check(pin))
 
     async def _check(self, pin: str) -> None:
         app = self.kiosk
