@@ -19,6 +19,7 @@ pings from a task on this loop, stopping on exit).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 import logging
 import os
@@ -113,7 +114,10 @@ class KioskApp(App[None]):
         self._reader_opener = reader_opener
         self._reader: Any = None
         self._sync_runner = sync_runner
-        self._status_reader = status_reader or (lambda: read_status(store.db))
+        stale_after = dt.timedelta(hours=self.config.stale_after_hours)
+        self._status_reader = status_reader or (
+            lambda: read_status(store.db, stale_after=stale_after)
+        )
         self._survive_errors = survive_errors
         self._handle_signals = handle_signals
         self.wedge: TerminalWedge | None = (

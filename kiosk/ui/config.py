@@ -30,6 +30,8 @@ class KioskConfig:
     """First lock length; doubles with every further lock."""
     card_digits: int = 16
     """Length of card numbers issued by staff (``card_number_generate``, rule A5)."""
+    stale_after_hours: float = 24.0
+    """Changes queued longer than this show staff a STALE warning (``sync.stale_after_hours``)."""
     status_interval: float = 2.0
     """Seconds between reads of the sync status from the database."""
     message_seconds: float = 4.0
@@ -59,6 +61,7 @@ class KioskConfig:
             "staff_pin_hash": settings.ui.staff_pin_hash,
             "staff_card_hash": settings.ui.staff_card_hash,
             "pin_max_tries": settings.ui.pin_max_tries,
+            "stale_after_hours": float(settings.sync.stale_after_hours),
         }
         values.update(overrides)
         return cls(**values)
