@@ -225,7 +225,8 @@ class SyncWorker:
             # Only where a blind resend could duplicate or double-credit is the doubt written
             # down before sending; a plain update by central code is simply sent again.
             self.queue.begin_send(entry, baseline)
-        response = await self._call(report, self.client.record_customer(fields, action="edit"))
+        action = "new" if entry.action == "new" else "edit"
+        response = await self._call(report, self.client.record_customer(fields, action=action))
         generated = response.card_number if "card_number_generate" in fields else None
         self.queue.delivered(entry, customer.code, response.code, generated)
         report.delivered += 1
@@ -313,6 +314,8 @@ class SyncWorker:
             return None, customer  # a plain update by central code: resending is harmless
         central = await self._find(customer, report)
         if credit is None:
+            if central is not None and entry.action == "new":
+                return central.code, customer  # "new" always creates: the customer is its work
             if central is not None:
                 # The customer exists there (made by the lost request, or known before): adopt
                 # its code so that the resend updates it instead of creating another.

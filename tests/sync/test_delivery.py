@@ -169,3 +169,20 @@ def test_outbox_requests_hold_no_credentials(kiosk: Store) -> None:
     kiosk.apply_edit({"first_name": "Fay"})
     text = kiosk.db.conn.execute("SELECT request FROM outbox").fetchone()[0]
     assert set(json.loads(text)) == {"first_name"}
+
+
+async def test_a_customer_action_new_entry_is_delivered_as_new_once(
+    kiosk: Store, central: RunningServer, worker: SyncWorker
+) -> None:
+    """api-notes: customer_action=new always creates (the card serves as code); a lost answer
+    is checked by card number and not sent again, so it creates one customer only (S5)."""
+    kiosk.apply_edit({"card_number": "777001", "first_name": "Nia"}, action="new")
+    central.control.set(FaultConfig(seed=5, drop_after_apply=1.0, only_writes=True))
+    await worker.drain()
+    central.control.set(FaultConfig())
+    report = await worker.drain(max_wait=2.0)
+
+    assert report.checks == 1 and report.delivered == 1
+    customers = central_by_card(central)
+    assert list(customers) == ["777001"] and customers["777001"]["code"] == "777001"
+    assert central.count_customers() == 1
