@@ -8,6 +8,7 @@ Imports neither evdev nor serial.
 
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 from collections.abc import Callable
@@ -58,7 +59,7 @@ class CardReader(Protocol):
         ...
 
 
-class ThreadedReader:
+class ThreadedReader(abc.ABC):
     """Base for readers that run a blocking loop in a daemon thread.
 
     Subclasses implement ``_run()``, which must return promptly once ``self._stop`` is set
@@ -124,8 +125,9 @@ class ThreadedReader:
                 self._set_status("reader error, retrying")
                 delay = self._wait(delay)
 
+    @abc.abstractmethod
     def _run(self) -> None:
-        raise NotImplementedError
+        """Read until stopped (each reader kind); an exception restarts it after a backoff."""
 
     def _wait(self, delay: float) -> float:
         """Sleep ``delay`` unless stopped; return the next (doubled, capped) delay."""

@@ -17,6 +17,7 @@ from kiosk.central.calls import FIELD_TYPE_NAMES, campaign_from
 from kiosk.central.client import Credentials
 from kiosk.central.faults import FaultConfig
 from kiosk.central.server import DEFAULT_CREDENTIALS, serve_forever, start_server
+from kiosk.cli.common import open_store
 from kiosk.domain.edit_rules import EditError
 from kiosk.storage.customer_store import Store
 from kiosk.storage.database import StoreError
@@ -164,11 +165,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _open(args: argparse.Namespace) -> Store | None:
-    try:
-        return Store(_db(args))
-    except StoreError as problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return None
+    return open_store(args, default_central_db())
 
 
 def cmd_campaign_add(args: argparse.Namespace) -> int:

@@ -21,15 +21,16 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def db_path(args: argparse.Namespace) -> Path:
-    """The database path the user chose, or the default."""
-    return args.db if getattr(args, "db", None) else default_db_path()
+def db_path(args: argparse.Namespace, default: Path | None = None) -> Path:
+    """The database path the user chose, else ``default``, else the kiosk's default."""
+    return getattr(args, "db", None) or default or default_db_path()
 
 
-def open_store(args: argparse.Namespace) -> Store | None:
-    """Open the store named by ``args``; on failure print why and return None."""
+def open_store(args: argparse.Namespace, default: Path | None = None) -> Store | None:
+    """Open the store named by ``args`` (see :func:`db_path`); on failure print why and
+    return None."""
     try:
-        return Store(db_path(args))
+        return Store(db_path(args, default))
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return None
