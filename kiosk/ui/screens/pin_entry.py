@@ -60,6 +60,23 @@ class PinScreenBase(KioskScreen[None]):
         button.can_focus = False
         return Horizontal(button, classes="actions")
 
+    def compose_pin_layout(
+        self, title: Static, subtitle: str, fields: tuple[PinInput, ...]
+    ) -> ComposeResult:
+        """The layout every PIN screen shares: title, hint, fields, message line, keypad,
+        Cancel."""
+        yield self.status_line()
+        with Vertical(classes="pin-body"):
+            yield title
+            yield Static(subtitle, classes="subtitle")
+            for field in fields:
+                with Center():
+                    yield field
+            yield Static("", id="pin-error", classes="error-line")
+            with Center():
+                yield Keypad()
+        yield self.cancel_button()
+
     def set_error(self, text: str, *, info: bool = False) -> None:
         """Show (or clear) the message under the PIN fields; ``info`` for a neutral one."""
         for line in self.query("#pin-error").results(Static):
@@ -147,16 +164,11 @@ class PinEntryScreen(PinScreenBase):
         return f"Hello {self.first_name}!" if self.first_name else "Hello!"
 
     def compose(self) -> ComposeResult:
-        yield self.status_line()
-        with Vertical(classes="pin-body"):
-            yield Static(self._greeting(), id="pin-greeting", classes="title")
-            yield Static("Enter your PIN, then press Enter", classes="subtitle")
-            with Center():
-                yield PinInput(id="pin")
-            yield Static("", id="pin-error", classes="error-line")
-            with Center():
-                yield Keypad()
-        yield self.cancel_button()
+        return self.compose_pin_layout(
+            Static(self._greeting(), id="pin-greeting", classes="title"),
+            "Enter your PIN, then press Enter",
+            (PinInput(id="pin"),),
+        )
 
     def prepare(self, code: str, first_name: str) -> None:
         """Reset the screen for a new visit (before it is shown): greeting, empty field, focus.
@@ -227,19 +239,15 @@ class ChoosePinScreen(PinScreenBase):
         self.first_time = first_time
 
     def compose(self) -> ComposeResult:
-        yield self.status_line()
-        with Vertical(classes="pin-body"):
-            title = "Choose a PIN" if self.first_time else "Change your PIN"
-            yield Static(title, classes="title")
-            yield Static("4 to 8 digits, then Enter. Then type it again.", classes="subtitle")
-            with Center():
-                yield PinInput(placeholder="New PIN", id="pin-new")
-            with Center():
-                yield PinInput(placeholder="Same PIN again", id="pin-again")
-            yield Static("", id="pin-error", classes="error-line")
-            with Center():
-                yield Keypad()
-        yield self.cancel_button()
+        title = "Choose a PIN" if self.first_time else "Change your PIN"
+        return self.compose_pin_layout(
+            Static(title, classes="title"),
+            "4 to 8 digits, then Enter. Then type it again.",
+            (
+                PinInput(placeholder="New PIN", id="pin-new"),
+                PinInput(placeholder="Same PIN again", id="pin-again"),
+            ),
+        )
 
     def on_mount(self) -> None:
         """Focus the first PIN field."""

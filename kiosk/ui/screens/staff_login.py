@@ -10,7 +10,6 @@ import asyncio
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Center, Vertical
 from textual.widgets import Input, Static
 
 from kiosk.storage import pin_locks
@@ -18,7 +17,6 @@ from kiosk.storage.staff import STAFF_LOCK_KEY, verify_staff_pin
 from kiosk.ui import flow
 from kiosk.ui.screens.pin_entry import PinScreenBase
 from kiosk.ui.widgets.inputs import PinInput
-from kiosk.ui.widgets.keypad import Keypad
 
 
 class StaffLoginScreen(PinScreenBase):
@@ -29,16 +27,11 @@ class StaffLoginScreen(PinScreenBase):
         self.actor = actor
 
     def compose(self) -> ComposeResult:
-        yield self.status_line()
-        with Vertical(classes="pin-body"):
-            yield Static("Staff", classes="title")
-            yield Static("Enter the staff PIN, then press Enter", classes="subtitle")
-            with Center():
-                yield PinInput(placeholder="Staff PIN", id="pin")
-            yield Static("", id="pin-error", classes="error-line")
-            with Center():
-                yield Keypad()
-        yield self.cancel_button()
+        return self.compose_pin_layout(
+            Static("Staff", classes="title"),
+            "Enter the staff PIN, then press Enter",
+            (PinInput(placeholder="Staff PIN", id="pin"),),
+        )
 
     def on_mount(self) -> None:
         """Focus the PIN field."""
