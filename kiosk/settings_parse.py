@@ -34,7 +34,11 @@ def show_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)
-    return {dict: "a table", list: "a list"}.get(type(value), str(value))
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
 
 
 class Table:

@@ -358,8 +358,9 @@ def start_server(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     )
     thread.start()
-    bound_host, bound_port = server.server_address[:2]
-    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    bound = server.server_address
+    bound_host, bound_port = str(bound[0]), int(bound[1])
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     return RunningServer(f"http://{shown}:{bound_port}/", server.control, server, thread)
 
 

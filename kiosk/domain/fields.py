@@ -207,7 +207,8 @@ def is_timestamp(value: str) -> bool:
     if not match:
         return False
     try:
-        dt.datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        dt.datetime(year, month, day, hour, minute, second)
     except ValueError:
         return False
     return True

@@ -114,7 +114,9 @@ def _merge_customer(
         report.skipped_unsent_cards += 1
         return
     local = queued.get(central.code, _Queued())
-    values = {name: central.profile.get(name, "") for name in PROFILE_FIELDS}
+    values: dict[str, str | int] = {
+        name: central.profile.get(name, "") for name in PROFILE_FIELDS
+    }
     values["card_number"] = central.card_number or ""
     kept = {name for name in values if name in local.fields}
     report.kept_local_fields += len(kept)

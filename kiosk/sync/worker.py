@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from kiosk.central.client import (
     ApiError,
@@ -225,7 +225,7 @@ class SyncWorker:
             # Only where a blind resend could duplicate or double-credit is the doubt written
             # down before sending; a plain update by central code is simply sent again.
             self.queue.begin_send(entry, baseline)
-        action = "new" if entry.action == "new" else "edit"
+        action: Literal["new", "edit"] = "new" if entry.action == "new" else "edit"
         response = await self._call(report, self.client.record_customer(fields, action=action))
         generated = response.card_number if "card_number_generate" in fields else None
         self.queue.delivered(entry, customer.code, response.code, generated)

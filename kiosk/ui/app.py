@@ -73,9 +73,10 @@ class KioskApp(App[None]):
     # Replace App.BINDINGS entirely (drops ctrl+q quit and ctrl+c help-quit), then swallow every
     # key that could quit, suspend or open a palette, with priority so no widget sees it (S11).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, "nothing", show=False, priority=True, system=True)
-        for key in ("ctrl+c", "ctrl+q", "ctrl+z", "ctrl+backslash", "ctrl+p")
-    ] + [
+        *(
+            Binding(key, "nothing", show=False, priority=True, system=True)
+            for key in ("ctrl+c", "ctrl+q", "ctrl+z", "ctrl+backslash", "ctrl+p")
+        ),
         Binding("f1", "cheat_sheet", show=False),
         Binding("f9", "staff_login", show=False),
     ]

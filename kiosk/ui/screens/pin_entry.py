@@ -31,7 +31,7 @@ from kiosk.storage import pin_locks
 from kiosk.ui import flow
 from kiosk.ui.background import apply_edit_off_thread, verify_pin_off_thread
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.widgets.inputs import PinInput
+from kiosk.ui.widgets.inputs import PIN_MAX_LENGTH, PinInput
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.status_line import StatusLine
 
@@ -137,7 +137,7 @@ class PinScreenBase(KioskScreen[None]):
             await target.action_submit()
         elif event.key == "del":
             target.action_delete_left()
-        elif len(target.value) < target.max_length:
+        elif len(target.value) < (target.max_length or PIN_MAX_LENGTH):
             target.insert_text_at_cursor(event.key)
         target.focus()
 
