@@ -25,7 +25,6 @@ from pathlib import Path
 from kiosk.central.client import CentralClient
 from kiosk.central.server import DEFAULT_CREDENTIALS
 from kiosk.domain.fields import Campaign
-from kiosk.storage import outbox
 from kiosk.storage.customer_store import Store
 from kiosk.sync.pull import pull
 from kiosk.sync.worker import SyncWorker
@@ -44,7 +43,7 @@ def queue_edits(store: Store, cards: list[str], edits: int, rng: random.Random) 
 
 async def naive_send(store: Store, client: CentralClient, limit: int) -> int:
     """Send queued requests one at a time, in order, as they were asked; returns the count."""
-    entries = outbox.entries(store.db, state="pending", limit=limit)
+    entries = store.outbox.entries(state="pending", limit=limit)
     for entry in entries:
         await client.record_customer(entry.request)
     return len(entries)
@@ -96,7 +95,7 @@ async def run(args: argparse.Namespace, directory: Path) -> None:
     central.terminate()
     central.wait()
     naive_full = naive_time / sent * args.edits
-    left = outbox.counts(ours.db).get("pending", 0)
+    left = ours.outbox.counts().get("pending", 0)
     print(
         f"drain {args.edits:,} edits over {args.customers:,} customers, "
         f"{args.latency_ms:g} ms added latency, concurrency {args.concurrency}"

@@ -8,7 +8,6 @@ they are fake and exist only in a temporary directory.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -163,21 +162,14 @@ def prepare_demo(*, with_central: bool = True) -> DemoSetup:
 def _start_central(setup: DemoSetup) -> None:
     from kiosk.central.client import CentralClient
     from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
-    from kiosk.sync.worker import SyncWorker
+    from kiosk.sync.service import SyncService
 
     central_path = setup.directory / "central.db"
     with Store(central_path) as central:
         seed_demo_store(central)
     setup.server = start_server(central_path)
     url = setup.server.url
-
-    async def run_sync() -> None:
-        client = CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0)
-        worker = SyncWorker(setup.store, client)
-        try:
-            await worker.run_forever(asyncio.Event())
-        finally:
-            await client.aclose()
-
-    setup.sync_runner = run_sync
+    service = SyncService(setup.store, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
+    setup.store.queued_listeners.append(service.wake)
+    setup.sync_runner = service.run
     setup.notes.append(f"Central API (reference server) on {url}")

@@ -27,7 +27,6 @@ import platformdirs
 
 from kiosk.settings_parse import (
     HASH_PIN_HINT,
-    LOOPBACK_NAMES,
     READER_KINDS,
     Table,
     check_reader_spec,
@@ -52,7 +51,6 @@ __all__ = [
     "DEFAULT_CONFIG_PATH",
     "DEMO_STAFF_PIN_HASH",
     "HASH_PIN_HINT",
-    "LOOPBACK_NAMES",
     "READER_KINDS",
     "CentralSettings",
     "ConfigError",

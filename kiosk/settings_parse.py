@@ -2,8 +2,8 @@
 
 Provides ``Table`` (reads typed values out of one TOML table, collecting every problem instead of
 stopping at the first), ``check_url`` (the central API address: https unless loopback, no
-credentials in it), ``check_reader_spec`` (a ``kind:target`` reader spec), ``is_loopback`` and
-``show_value`` (a value as TOML would write it, for messages). Every message names its key
+credentials in it), ``check_reader_spec`` (a ``kind:target`` reader spec) and ``show_value``
+(a value as TOML would write it, for messages). Every message names its key
 (``sync.concurrency: ...``) and none echoes a secret (S8).
 
 Kept apart from :mod:`kiosk.settings` so that the settings model and loading stay short; this
@@ -12,18 +12,15 @@ module knows nothing of the ``Settings`` classes.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from kiosk.domain.addresses import api_url_problem
 from kiosk.domain.secrets import looks_like_hash
 
 READER_KINDS = ("evdev", "serial", "terminal", "script")
 """The reader spec prefixes the kiosk knows (``kind:target``; ``terminal`` has no target)."""
-LOOPBACK_NAMES = ("localhost",)
-"""Host names treated as loopback besides the loopback IP addresses."""
 HASH_PIN_HINT = "run `kiosk config hash-pin` and paste the line it prints"
 """Where a bad or missing staff PIN hash comes from."""
 
@@ -140,36 +137,13 @@ class Table:
 
 
 def check_url(url: str | None, problems: list[str]) -> None:
-    """Add a problem unless ``url`` is https:// (or http:// to loopback) without credentials."""
+    """Add a problem unless ``url`` may be the central API's address
+    (:func:`kiosk.domain.addresses.api_url_problem`)."""
     if url is None:
         return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.username is not None or parts.password is not None:
-        # Do not echo the URL: it holds a credential.
-        problems.append(
-            "central.url: must not contain a user name or password; "
-            "put the API key in central.credentials_file"
-        )
-        return
-    if parts.scheme not in ("http", "https") or not host:
-        problems.append(f"central.url: must be an https:// address, got {show_value(url)}")
-        return
-    if parts.scheme == "http" and not is_loopback(host):
-        problems.append(
-            "central.url: http:// is only allowed for a loopback address "
-            "(127.0.0.1, ::1, localhost); use https://"
-        )
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IP addresses."""
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    problem = api_url_problem(url)
+    if problem is not None:
+        problems.append(f"central.url: {problem}")
 
 
 def check_reader_spec(spec: str, problems: list[str]) -> None:

@@ -13,6 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from kiosk.cli.errors import CommandError
+
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.customer",
     "kiosk.cli.outbox",
@@ -71,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(func(args) or 0)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
     except KeyboardInterrupt:
         return 130
 

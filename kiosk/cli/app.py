@@ -27,13 +27,16 @@ written there would tear the picture and could show a customer something it shou
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from kiosk.settings import Settings
+    from kiosk.storage.customer_store import Store
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="card reader: evdev:..., serial:..., terminal or script:FILE (default: config)",
     )
     run.add_argument("--offline", action="store_true", help="do not start the sync worker")
+    # Seconds between pulls, overriding sync.pull_interval_minutes (tests and trials).
+    run.add_argument("--pull-every", type=float, default=None, help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 
     demo = subparsers.add_parser(
@@ -121,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    runner = None if args.offline else sync_runner_for(settings, store)
+    runner = None if args.offline else sync_runner_for(settings, store, pull_every=args.pull_every)
     # After the last message for the person at the terminal: from here on it is the app's.
     configure_logging(db_path.parent)
     with store:
@@ -136,38 +141,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         return run_app(app)
 
 
-def sync_runner_for(settings: Any, store: Any) -> Callable[[], Awaitable[None]] | None:
-    """The in-process sync worker for ``settings``, or None (said on stderr) if it cannot run.
+def sync_runner_for(
+    settings: Settings, store: Store, *, pull_every: float | None = None
+) -> Callable[[], Awaitable[None]] | None:
+    """Start-able sync service for ``settings``, subscribed to ``store``'s queued edits, or
+    None (said on stderr) if it cannot run.
 
     The API key is read now, so that a missing or unreadable credentials file is reported before
-    the screen is taken over; the HTTP client (httpx) is imported when the worker starts, after
-    the first frame, because nothing on the first screen needs it.
+    the screen is taken over; the HTTP client (httpx) is imported when the service starts,
+    after the first frame, because nothing on the first screen needs it.
     """
+    from dataclasses import replace
+
+    from kiosk.settings import ConfigError
+    from kiosk.sync.connect import service_from_settings
+
     try:
-        api_key = settings.central.read_api_key()
-    except Exception as error:
+        service = service_from_settings(settings, store)
+    except ConfigError as error:
         print(f"warning: sync is off: {error}", file=sys.stderr)
         return None
-
-    async def run_sync() -> None:
-        from kiosk.central.client import CentralClient, Credentials
-        from kiosk.sync.worker import SyncWorker
-
-        credentials = Credentials(
-            account_id=settings.central.account_id,
-            user_id=settings.central.user_id,
-            api_key=api_key,
-        )
-        client = CentralClient(
-            settings.central.url, credentials, timeout=settings.central.timeout_seconds
-        )
-        worker = SyncWorker(store, client, concurrency=settings.sync.concurrency)
-        try:
-            await worker.run_forever(asyncio.Event())
-        finally:
-            await client.aclose()
-
-    return run_sync
+    if pull_every is not None:
+        service.timing = replace(service.timing, pull_interval=pull_every)
+    store.queued_listeners.append(service.wake)
+    return service.run
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -164,7 +164,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace) -> Store | None:
+def _open(args: argparse.Namespace) -> Store:
     return open_store(args, default_central_db())
 
 
@@ -176,8 +176,6 @@ def cmd_campaign_add(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     store = _open(args)
-    if store is None:
-        return 1
     with store:
         store.define_campaign(campaign)
     print(f"campaign {campaign.campaign_id}: {campaign.name} ({campaign.kind})")
@@ -187,8 +185,6 @@ def cmd_campaign_add(args: argparse.Namespace) -> int:
 def cmd_campaign_list(args: argparse.Namespace) -> int:
     """Run ``kiosk central campaign list``."""
     store = _open(args)
-    if store is None:
-        return 1
     with store:
         for campaign in store.campaigns():
             print(f"{campaign.campaign_id}\t{campaign.kind}\t{campaign.name}")
@@ -200,8 +196,6 @@ def cmd_field_add(args: argparse.Namespace) -> int:
     from kiosk.central.calls import CentralApi
 
     store = _open(args)
-    if store is None:
-        return 1
     with store:
         api = CentralApi(store, DEFAULT_CREDENTIALS)
         form = {"action": "add", "label": args.label, "field_type": args.field_type}
@@ -220,8 +214,6 @@ def cmd_field_add(args: argparse.Namespace) -> int:
 def cmd_field_list(args: argparse.Namespace) -> int:
     """Run ``kiosk central field list``."""
     store = _open(args)
-    if store is None:
-        return 1
     with store:
         for definition in store.custom_fields():
             kind = FIELD_TYPE_NAMES[definition.kind]

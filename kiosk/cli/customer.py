@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli.common import add_db_option, open_store
+from kiosk.cli.common import add_store_options, open_store
 from kiosk.domain import render
 from kiosk.domain.fields import CREDENTIAL_FIELDS
 from kiosk.domain.secrets import mask_card
@@ -26,13 +26,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "customer_action are implied. Exit status 0 on success, 1 on an error response."
         ),
     )
-    add_db_option(edit)
+    add_store_options(edit)
     edit.add_argument("--output", choices=("xml", "json"), type=str.lower, default=None)
     edit.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
     edit.set_defaults(func=cmd_edit)
 
     show = commands.add_parser("show", help="show every stored field of one customer")
-    add_db_option(show)
+    add_store_options(show)
     show.add_argument("card_or_code", metavar="CARD_OR_CODE")
     show.set_defaults(func=cmd_show)
 
@@ -73,8 +73,6 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if call != "record_customer" or action not in ("edit", "new"):
         return _print_error("This command sends type=record_customer with edit or new", request)
     store = open_store(args)
-    if store is None:
-        return 1
     with store:
         try:
             result = store.apply_edit(request, action=action)  # type: ignore[arg-type]
@@ -99,9 +97,7 @@ def _print_error(message: str, request: dict[str, str]) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Run ``kiosk customer show``: every stored field, card numbers masked (S8)."""
-    store = open_store(args)
-    if store is None:
-        return 1
+    store = open_store(args, must_exist=True)
     with store:
         try:
             customer = store.find_customer(args.card_or_code)

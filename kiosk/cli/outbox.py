@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli.common import add_db_option, open_store
+from kiosk.cli.common import add_store_options, open_store
+from kiosk.domain.fields import SECRET_FIELDS
 from kiosk.domain.secrets import mask_card
-from kiosk.storage import outbox
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("outbox", help="the queue of changes for the central API")
     commands = parser.add_subparsers(dest="outbox_command", metavar="COMMAND", required=True)
     listing = commands.add_parser("list", help="list queued entries, oldest first")
-    add_db_option(listing)
+    add_store_options(listing)
     listing.add_argument(
         "--state",
         choices=("pending", "delivered", "attention", "discarded"),
@@ -25,17 +25,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.set_defaults(func=cmd_list)
 
     attention = commands.add_parser("attention", help="entries the central API refused (S6)")
-    add_db_option(attention)
+    add_store_options(attention)
     attention.set_defaults(func=cmd_attention)
 
     retry = commands.add_parser("retry", help="send a needs-attention entry again")
-    add_db_option(retry)
+    add_store_options(retry)
     retry.add_argument("entry_id", metavar="ID", help="entry id (a unique prefix is enough)")
     retry.add_argument("--by", default=_user(), help="who is acting (for the audit trail)")
     retry.set_defaults(func=cmd_retry)
 
     discard = commands.add_parser("discard", help="give up on an entry, with a reason (audited)")
-    add_db_option(discard)
+    add_store_options(discard)
     discard.add_argument("entry_id", metavar="ID", help="entry id (a unique prefix is enough)")
     discard.add_argument("--reason", required=True, help="why it is given up (kept for audit)")
     discard.add_argument("--by", default=_user(), help="who is acting (for the audit trail)")
@@ -55,7 +55,7 @@ def describe_request(request: dict[str, str]) -> str:
     """A one-line summary of a queued request with secrets and card numbers masked (S8)."""
     parts = []
     for name, value in request.items():
-        if name in outbox.SECRET_REQUEST_FIELDS:
+        if name in SECRET_FIELDS:
             value = "***"
         elif name in ("card_number", "code"):
             value = mask_card(value)
@@ -67,11 +67,9 @@ def describe_request(request: dict[str, str]) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Run ``kiosk outbox list``."""
-    store = open_store(args)
-    if store is None:
-        return 1
+    store = open_store(args, must_exist=True)
     with store:
-        rows = outbox.entries(store.db, state=args.state)
+        rows = store.outbox.entries(state=args.state)
     if not rows:
         print("The outbox is empty." if args.state is None else f"No {args.state} entries.")
         return 0
@@ -86,11 +84,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_attention(args: argparse.Namespace) -> int:
     """Run ``kiosk outbox attention``: each entry with its reason, customer and fields."""
-    store = open_store(args)
-    if store is None:
-        return 1
+    store = open_store(args, must_exist=True)
     with store:
-        rows = outbox.entries(store.db, state="attention")
+        rows = store.outbox.entries(state="attention")
         cards = {
             row.customer_code: (store.customer(row.customer_code) or {}).get("card_number")
             for row in rows
@@ -112,12 +108,10 @@ def cmd_attention(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     """Run ``kiosk outbox retry ID``."""
-    store = open_store(args)
-    if store is None:
-        return 1
+    store = open_store(args, must_exist=True)
     with store:
         try:
-            found = outbox.retry(store.db, args.entry_id, actor=args.by)
+            found = store.outbox.retry(args.entry_id, actor=args.by)
         except LookupError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -127,12 +121,10 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 def cmd_discard(args: argparse.Namespace) -> int:
     """Run ``kiosk outbox discard ID --reason ...``."""
-    store = open_store(args)
-    if store is None:
-        return 1
+    store = open_store(args, must_exist=True)
     with store:
         try:
-            found = outbox.discard(store.db, args.entry_id, reason=args.reason, actor=args.by)
+            found = store.outbox.discard(args.entry_id, reason=args.reason, actor=args.by)
         except (LookupError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -28,7 +28,7 @@ from kiosk.cli.system import DoctorContext, check_reader
 from kiosk.logging_setup import mask_text
 from kiosk.settings import ConfigError, Settings, load_settings, resolve_config_path
 from kiosk.storage.doctor import age_text, database_bytes, open_read_only, size_text
-from kiosk.sync.status import SyncStatus, read_status
+from kiosk.storage.sync_state import SyncStatus, read_status
 
 WIDTH = 80
 """Every line fits an 80-column console."""

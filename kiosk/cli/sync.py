@@ -1,28 +1,28 @@
-"""``kiosk sync once|run|pull``: deliver the outbox and refresh the local cache (S2-S7)."""
+"""``kiosk sync once|run|pull``: deliver the outbox and refresh the local cache (S2-S7).
+
+Each command builds the one :class:`~kiosk.sync.service.SyncService` from the settings and uses
+it: ``once`` for a single drain, ``pull`` for a single refresh, ``run`` for the service itself
+(the same one ``kiosk run`` runs inside the app). Logging is set up exactly as for ``kiosk run``:
+level from ``$KIOSK_LOG_LEVEL``, journald priorities, the masking filter (S8).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import logging
 import signal
 import sys
-import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
+from dataclasses import replace
 
-from kiosk.central.client import CentralClient, CentralError
+from kiosk.central.client import CentralError
+from kiosk.cli.common import add_store_options, open_store
+from kiosk.logging_setup import setup_logging
 from kiosk.settings import ConfigError, Settings, load_settings
-from kiosk.storage.customer_store import Store
-from kiosk.storage.database import StoreError
-from kiosk.sync.connect import client_from_settings
+from kiosk.storage.sync_state import read_status
+from kiosk.sync.connect import service_from_settings
 from kiosk.sync.intent import Backoff
-from kiosk.sync.pull import pull
-from kiosk.sync.status import read_status
-from kiosk.sync.worker import SyncWorker
-
-log = logging.getLogger("kiosk.sync")
+from kiosk.sync.service import SyncService
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,35 +40,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run = commands.add_parser("run", help="keep delivering and refreshing (for systemd)")
     run.add_argument("--backoff-base", type=float, default=1.0, help=argparse.SUPPRESS)
     run.add_argument("--backoff-cap", type=float, default=300.0, help=argparse.SUPPRESS)
+    run.add_argument("--pull-every", type=float, default=None, help=argparse.SUPPRESS)
     pull_parser = commands.add_parser("pull", help="refresh local customers from the central API")
     for command, func in ((once, cmd_once), (run, cmd_run), (pull_parser, cmd_pull)):
-        command.add_argument("--config", metavar="PATH", help="kiosk.toml to use")
-        command.add_argument("--db", type=Path, metavar="PATH", help="database file")
+        add_store_options(command)
         command.set_defaults(func=func)
 
 
-Job = Callable[[Settings, Store, CentralClient], Awaitable[int]]
-"""What a sync command does once its settings, store and client are ready."""
+Job = Callable[[Settings, SyncService], Awaitable[int]]
+"""What a sync command does once its settings and its started service are ready."""
 
 
-def _run_job(args: argparse.Namespace, job: Job) -> int:
-    """Load the settings, open the store and the client, run ``job``; plain errors, exit 1."""
+def _run_job(args: argparse.Namespace, job: Job, backoff: Backoff | None = None) -> int:
+    """Set up logging, load the settings, open the store, start the service, run ``job``."""
+    setup_logging()
     try:
         settings = load_settings(args.config)
-        store = Store(args.db or settings.database.path)
-    except (ConfigError, StoreError) as error:
+    except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    store = open_store(args, settings.database.path)
 
     async def go() -> int:
         try:
-            client = client_from_settings(settings)
+            service = service_from_settings(settings, store, backoff=backoff)
         except (ConfigError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        async with client:
+        async with service:
             try:
-                return await job(settings, store, client)
+                return await job(settings, service)
             except CentralError as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 1
@@ -80,10 +81,9 @@ def _run_job(args: argparse.Namespace, job: Job) -> int:
 def cmd_once(args: argparse.Namespace) -> int:
     """Run ``kiosk sync once``: exit 0 when nothing is left waiting, 2 when some is."""
 
-    async def once(settings: Settings, store: Store, client: CentralClient) -> int:
-        worker = SyncWorker(store, client, concurrency=settings.sync.concurrency)
-        report = await worker.drain(max_wait=args.max_wait)
-        status = read_status(store.db)
+    async def once(settings: Settings, service: SyncService) -> int:
+        report = await service.drain(max_wait=args.max_wait)
+        status = read_status(service.store.db)
         print(report.summary())
         print(f"waiting {status.pending}, needs attention {status.attention}")
         return 0 if status.pending == 0 else 2
@@ -94,38 +94,25 @@ def cmd_once(args: argparse.Namespace) -> int:
 def cmd_pull(args: argparse.Namespace) -> int:
     """Run ``kiosk sync pull``."""
 
-    async def refresh(settings: Settings, store: Store, client: CentralClient) -> int:
-        print((await pull(store, client)).summary())
+    async def refresh(settings: Settings, service: SyncService) -> int:
+        print((await service.pull()).summary())
         return 0
 
     return _run_job(args, refresh)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run ``kiosk sync run`` until SIGTERM/SIGINT: drain, wait, refresh periodically."""
+    """Run ``kiosk sync run`` until SIGTERM/SIGINT/SIGHUP: the sync service on its own."""
 
-    async def forever(settings: Settings, store: Store, client: CentralClient) -> int:
+    async def forever(settings: Settings, service: SyncService) -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(signum, stop.set)
-        backoff = Backoff(base_seconds=args.backoff_base, cap_seconds=args.backoff_cap)
-        worker = SyncWorker(store, client, concurrency=settings.sync.concurrency, backoff=backoff)
-        drain = asyncio.create_task(worker.run_forever(stop))
-        interval = settings.sync.pull_interval_minutes * 60
-        next_pull = time.monotonic() + interval
-        while not stop.is_set():
-            timeout = max(1.0, next_pull - time.monotonic()) if interval else None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=timeout)
-            if stop.is_set():
-                break
-            next_pull = time.monotonic() + interval
-            try:
-                log.info("pull: %s", (await pull(store, client)).summary())
-            except CentralError as error:
-                log.warning("pull failed, will try again: %s", error)
-        await drain
+        if args.pull_every is not None:
+            service.timing = replace(service.timing, pull_interval=args.pull_every)
+        await service.run(stop)
         return 0
 
-    return _run_job(args, forever)
+    backoff = Backoff(base_seconds=args.backoff_base, cap_seconds=args.backoff_cap)
+    return _run_job(args, forever, backoff)

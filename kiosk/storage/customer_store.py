@@ -13,7 +13,6 @@ import random
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,8 +26,10 @@ from kiosk.domain.fields import (
     CustomFieldDef,
 )
 from kiosk.domain.secrets import hash_secret, verify_secret
+from kiosk.storage.balances import add_to_balance
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.migrations import migrate
+from kiosk.storage.outbox import Outbox
 
 __all__ = ["EditError", "EditResult", "Store", "StoreError", "utc_now"]
 
@@ -96,6 +97,12 @@ class Store:
         with write_transaction(self.db):
             migrate(self.db)
         self.view = _SqliteView(self)
+        self.queued_listeners: list[Callable[[], None]] = []
+        """Called after each commit that queued something (the sync service's ``wake``), from
+        the thread that committed it. A store opened on the same file for work off the UI
+        thread shares its listeners (:mod:`kiosk.ui.background`)."""
+        self.outbox = Outbox(self.db, self.queued_listeners)
+        """The queue of requests for the central API in this file."""
 
     def close(self) -> None:
         """Close the connection."""
@@ -133,6 +140,8 @@ class Store:
                 entry_id = self._enqueue(request, plan, action, now)
             if also is not None:
                 also(plan)
+        if entry_id is not None:
+            self.outbox.notify_queued()
         payload = render.edit_success(plan.status, plan.code, plan.generated_card_number)
         return EditResult(plan=plan, payload=payload, entry_id=entry_id)
 
@@ -163,7 +172,8 @@ class Store:
                 (plan.code, field_id, value),
             )
         if plan.credit is not None:
-            self.add_to_balance(
+            add_to_balance(
+                conn,
                 plan.code, plan.credit.campaign_id, plan.credit.item, plan.credit.amount
             )
         if plan.notify_owner:
@@ -171,19 +181,6 @@ class Store:
                 "INSERT INTO notifications (code, kind, created_at) VALUES (?, 'new_customer', ?)",
                 (plan.code, now),
             )
-
-    def add_to_balance(self, code: str, campaign_id: str, item: str, amount: Decimal) -> None:
-        conn = self.db.conn
-        row = conn.execute(
-            "SELECT amount FROM balances WHERE code = ? AND campaign_id = ? AND item = ?",
-            (code, campaign_id, item),
-        ).fetchone()
-        total = (Decimal(row[0]) if row else Decimal(0)) + amount
-        conn.execute(
-            "INSERT INTO balances (code, campaign_id, item, amount) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (code, campaign_id, item) DO UPDATE SET amount = excluded.amount",
-            (code, campaign_id, item, format_amount(total)),
-        )
 
     def _enqueue(self, request: Mapping[str, str], plan: EditPlan, action: str, now: str) -> str:
         """Write the outbox entry: the request as asked, without credentials (S1, S4)."""
@@ -309,9 +306,3 @@ class Store:
         """How many customers the file holds."""
         return int(self.db.conn.execute("SELECT count(*) FROM customers").fetchone()[0])
 
-
-def format_amount(amount: Decimal) -> str:
-    """An amount as text without a trailing ``.0`` for whole numbers: ``25``, ``9.95``."""
-    if amount == amount.to_integral_value():
-        return str(amount.quantize(Decimal(1)))
-    return format(amount.normalize(), "f")

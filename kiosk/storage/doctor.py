@@ -25,9 +25,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kiosk.checkup import Check, DoctorCheck, DoctorContext
-from kiosk.storage import outbox
 from kiosk.storage.database import BUSY_TIMEOUT_SECONDS
 from kiosk.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from kiosk.storage.outbox import Outbox
 
 MIN_FREE_BYTES = 50 * 1024 * 1024
 """Less free space than this on the database's disk fails the check (a full disk loses edits)."""
@@ -240,8 +240,9 @@ def check_sync_queue(ctx: DoctorContext) -> Check:
         assert ctx.settings is not None  # _database skips without settings
         limit = ctx.settings.sync.stale_after_hours
         db = Database(conn)
-        pending = outbox.counts(db).get("pending", 0)
-        oldest = outbox.oldest_pending_at(db)
+        queue = Outbox(db)
+        pending = queue.counts().get("pending", 0)
+        oldest = queue.oldest_pending_at()
     if pending == 0 or oldest is None:
         return Check(name, True, "nothing waiting to be sent")
     age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(oldest)

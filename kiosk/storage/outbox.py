@@ -1,28 +1,68 @@
-"""Reading the outbox: the queued requests waiting for the central API, and their states.
+"""The outbox: the queued requests waiting for the central API, and every change of their state.
+
+Provides :class:`Outbox` (the only code that reads or writes the ``outbox`` table), its one entry
+type :class:`OutboxEntry`, and :class:`CustomerRef` (what delivery needs to know of the customer
+an entry belongs to).
 
 Entries are written by :meth:`kiosk.storage.customer_store.Store.apply_edit` in the same
-transaction as the edit (S1). The sync worker moves them through ``pending`` -> ``delivered`` or
-``attention`` (and staff may ``discard`` them, which is audited, never silent).
+transaction as the edit (S1). Delivery moves them ``pending`` -> ``delivered`` or ``attention``;
+staff may ``discard`` them, which is audited, never silent. Every state change is one write
+transaction, so a kill at any moment leaves the outbox before or after the change (S1, S2).
+Per customer only the oldest undelivered entry is ever ready, and an entry waiting for staff
+holds back the ones after it (S3).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
+from kiosk.domain.fields import SECRET_FIELDS
 from kiosk.storage.audit import record_audit
-from kiosk.storage.database import write_transaction
+from kiosk.storage.codes import adopt_code
+from kiosk.storage.database import utc_now, write_transaction
 
-SECRET_REQUEST_FIELDS: tuple[str, ...] = ("customer_PIN", "customer_password")
-"""Plain secrets that live only in a queued request until delivery (S9); never displayed."""
+log = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "seq, entry_id, created_at, customer_code, action, local_status, request, state, attempts, "
+    "next_attempt_at, last_error, delivered_at, central_code, in_doubt, credit_baseline"
+)
+
+_HEAD = """
+o.state = 'pending'
+AND o.seq = (SELECT min(p.seq) FROM outbox AS p
+             WHERE p.customer_code = o.customer_code AND p.state IN ('pending', 'attention'))
+"""
+"""An entry is a head when it is the oldest undelivered one of its customer (S3)."""
+
+_READY = f"""
+SELECT {_COLUMNS}
+FROM outbox AS o
+WHERE {_HEAD} AND o.next_attempt_at <= :now
+ORDER BY o.seq
+LIMIT :limit
+"""
+
+_NEXT_DUE = """
+SELECT min(o.next_attempt_at)
+FROM (SELECT min(seq) AS seq FROM outbox WHERE state IN ('pending', 'attention')
+      GROUP BY customer_code) AS heads
+JOIN outbox AS o ON o.seq = heads.seq
+WHERE o.state = 'pending'
+"""
+"""The earliest retry time among heads, from one pass over the (state, customer, seq) index."""
 
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """One queued request."""
+    """One queued request, in whatever state it is."""
 
     seq: int
     """Order of creation; per customer, entries are delivered in this order (S3)."""
@@ -31,116 +71,262 @@ class OutboxEntry:
     customer_code: str
     """The customer's code in the local store (renamed when the central code is adopted)."""
     action: str
+    """``edit`` or ``new``: the ``customer_action`` the request is sent with."""
     local_status: str
     """``new`` or ``update``, as the local store resolved it."""
     request: dict[str, str]
     """The request as asked (S4), without credentials."""
     state: str
+    """``pending``, ``delivered``, ``attention`` or ``discarded``."""
     attempts: int
     next_attempt_at: float
     last_error: str | None
     delivered_at: str | None
     central_code: str | None
+    in_doubt: bool
+    """A send began and no answer decided it: check before resending (S5)."""
+    credit_baseline: dict[str, Any] | None
+    """For a credit in doubt: the central balance read just before the send."""
 
     def safe_request(self) -> dict[str, str]:
         """The request with PIN and password replaced by ``***`` for display (S8)."""
         return {
-            name: ("***" if name in SECRET_REQUEST_FIELDS else value)
+            name: ("***" if name in SECRET_FIELDS else value)
             for name, value in self.request.items()
         }
 
 
-_COLUMNS = (
-    "seq, entry_id, created_at, customer_code, action, local_status, request, state, attempts, "
-    "next_attempt_at, last_error, delivered_at, central_code"
-)
+@dataclass(frozen=True)
+class CustomerRef:
+    """What delivery knows of the customer an entry belongs to."""
+
+    code: str
+    """The code in the local store: the central one once adopted."""
+    card_number: str | None
+    central_known: bool
+    """The central API has confirmed this code (a delivered entry or a pull)."""
 
 
 def _entry(row: tuple[Any, ...]) -> OutboxEntry:
-    values = list(row)
-    values[6] = json.loads(values[6])
-    return OutboxEntry(*values)
+    (seq, entry_id, created_at, code, action, local_status, request, state, attempts) = row[:9]
+    next_at, last_error, delivered_at, central_code, in_doubt, baseline = row[9:]
+    return OutboxEntry(
+        seq=seq,
+        entry_id=entry_id,
+        created_at=created_at,
+        customer_code=code,
+        action=action,
+        local_status=local_status,
+        request=json.loads(request),
+        state=state,
+        attempts=attempts,
+        next_attempt_at=next_at,
+        last_error=last_error,
+        delivered_at=delivered_at,
+        central_code=central_code,
+        in_doubt=bool(in_doubt),
+        credit_baseline=json.loads(baseline) if baseline else None,
+    )
 
 
-def entries(
-    db: Database, *, state: str | None = None, limit: int | None = None
-) -> list[OutboxEntry]:
-    """Outbox entries in creation order, optionally only those in one state."""
-    sql = f"SELECT {_COLUMNS} FROM outbox"
-    params: list[Any] = []
-    if state is not None:
-        sql += " WHERE state = ?"
-        params.append(state)
-    sql += " ORDER BY seq"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [_entry(row) for row in db.conn.execute(sql, params)]
+class Outbox:
+    """The outbox table of one database; see the module docstring."""
 
+    def __init__(self, db: Database, listeners: list[Callable[[], None]] | None = None) -> None:
+        self.db = db
+        self.conn = db.conn
+        self.listeners = listeners if listeners is not None else []
+        """Called after a commit that made an entry ready to send (see :meth:`notify_queued`)."""
 
-def entry(db: Database, entry_id: str) -> OutboxEntry | None:
-    """One entry by id (or by a unique prefix of its id)."""
-    rows = db.conn.execute(
-        f"SELECT {_COLUMNS} FROM outbox WHERE entry_id LIKE ? || '%' ORDER BY seq LIMIT 2",
-        (entry_id,),
-    ).fetchall()
-    return _entry(rows[0]) if len(rows) == 1 else None
+    def notify_queued(self) -> None:
+        """Tell the listeners (the sync service) that an entry is ready to send now."""
+        for listener in list(self.listeners):
+            try:
+                listener()
+            except Exception:  # a listener's failure must never undo or fail a saved edit
+                log.exception("a queued-entry listener failed")
 
+    # Reading
 
-def counts(db: Database) -> dict[str, int]:
-    """How many entries are in each state."""
-    rows = db.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")
-    return {state: count for state, count in rows}
+    def entries(self, *, state: str | None = None, limit: int | None = None) -> list[OutboxEntry]:
+        """Entries in creation order, optionally only those in one state."""
+        sql = f"SELECT {_COLUMNS} FROM outbox"
+        params: list[Any] = []
+        if state is not None:
+            sql += " WHERE state = ?"
+            params.append(state)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [_entry(row) for row in self.conn.execute(sql, params)]
 
+    def entry(self, entry_id: str) -> OutboxEntry | None:
+        """One entry by id (or by a unique prefix of its id)."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE entry_id LIKE ? || '%' ORDER BY seq LIMIT 2",
+            (entry_id,),
+        ).fetchall()
+        return _entry(rows[0]) if len(rows) == 1 else None
 
-def oldest_pending_at(db: Database) -> str | None:
-    """Creation time of the oldest entry still waiting, if any."""
-    row = db.conn.execute("SELECT min(created_at) FROM outbox WHERE state = 'pending'").fetchone()
-    return row[0] if row else None
+    def counts(self) -> dict[str, int]:
+        """How many entries are in each state."""
+        rows = self.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")
+        return {state: count for state, count in rows}
 
+    def oldest_pending_at(self) -> str | None:
+        """Creation time of the oldest entry still waiting, if any."""
+        row = self.conn.execute(
+            "SELECT min(created_at) FROM outbox WHERE state = 'pending'"
+        ).fetchone()
+        return row[0] if row else None
 
-def retry(db: Database, entry_id: str, *, actor: str) -> OutboxEntry:
-    """Send a needs-attention entry again at the next drain (S6); the action is audited.
-
-    Raises:
-        LookupError: no entry, or the entry is not waiting for attention.
-    """
-    found = entry(db, entry_id)
-    if found is None or found.state != "attention":
-        raise LookupError(f"No needs-attention entry with id {entry_id[:12]!r}")
-    with write_transaction(db):
-        db.conn.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = 0, last_error = NULL "
-            "WHERE entry_id = ?",
-            (found.entry_id,),
+    def undelivered_requests(self) -> list[tuple[str, dict[str, str]]]:
+        """(customer code, request) of every entry still to be delivered, in creation order:
+        what a pull must not overwrite (S7)."""
+        rows = self.conn.execute(
+            "SELECT customer_code, request FROM outbox "
+            "WHERE state IN ('pending', 'attention') ORDER BY seq"
         )
-        record_audit(db, actor, "outbox.retry", f"entry {found.entry_id[:8]}")
-    return found
+        return [(code, json.loads(text)) for code, text in rows]
 
+    # Delivery
 
-def discard(db: Database, entry_id: str, *, reason: str, actor: str) -> OutboxEntry:
-    """Give up on a needs-attention or pending entry, with a reason kept in the audit table (S6).
+    def ready(
+        self, *, limit: int, exclude: set[str], now: float | None = None
+    ) -> list[OutboxEntry]:
+        """The oldest pending entry of each customer whose retry time has come, in creation
+        order, leaving out customers in ``exclude`` (already being served)."""
+        rows = self.conn.execute(
+            _READY, {"now": time.time() if now is None else now, "limit": limit + len(exclude)}
+        ).fetchall()
+        found = [_entry(row) for row in rows]
+        return [entry for entry in found if entry.customer_code not in exclude][:limit]
 
-    The entry stays in the outbox in state ``discarded``; nothing is deleted.
+    def next_due(self) -> float | None:
+        """When the earliest sendable entry may be tried, or None when none can be sent.
 
-    Raises:
-        LookupError: no such entry, or it was already delivered or discarded.
-        ValueError: the reason is empty.
-    """
-    if not reason.strip():
-        raise ValueError("A reason is required to discard an entry")
-    found = entry(db, entry_id)
-    if found is None or found.state not in ("attention", "pending"):
-        raise LookupError(f"No pending or needs-attention entry with id {entry_id[:12]!r}")
-    with write_transaction(db):
-        db.conn.execute(
-            "UPDATE outbox SET state = 'discarded', request = ? WHERE entry_id = ?",
-            (json.dumps(found.safe_request()), found.entry_id),
-        )
-        record_audit(
-            db,
-            actor,
-            "outbox.discard",
-            f"entry {found.entry_id[:8]} ({', '.join(sorted(found.request))}): {reason.strip()}",
-        )
-    return found
+        Only heads count: an entry behind another of the same customer is not due on its own.
+        """
+        row = self.conn.execute(_NEXT_DUE).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def customer(self, code: str) -> CustomerRef:
+        """The local customer an entry belongs to (a deleted one reads as unknown, no card)."""
+        row = self.conn.execute(
+            "SELECT card_number, central_known FROM customers WHERE code = ?", (code,)
+        ).fetchone()
+        if row is None:
+            return CustomerRef(code=code, card_number=None, central_known=False)
+        return CustomerRef(code=code, card_number=row[0], central_known=bool(row[1]))
+
+    def begin_send(self, entry: OutboxEntry, baseline: dict[str, Any] | None) -> None:
+        """Persist, before the request leaves, that its outcome is about to be in doubt (S5)."""
+        with write_transaction(self.db):
+            self.conn.execute(
+                "UPDATE outbox SET in_doubt = 1, credit_baseline = ? WHERE entry_id = ?",
+                (json.dumps(baseline) if baseline is not None else None, entry.entry_id),
+            )
+
+    def retry_later(
+        self, entry: OutboxEntry, retry_at: float, reason: str, *, in_doubt: bool
+    ) -> None:
+        """Try again at ``retry_at`` (S2). ``in_doubt``: the request may have been applied, so
+        the next attempt checks first (S5); otherwise it certainly did not arrive."""
+        with write_transaction(self.db):
+            self.conn.execute(
+                "UPDATE outbox SET in_doubt = ?, attempts = attempts + 1, next_attempt_at = ?, "
+                "last_error = ? WHERE entry_id = ?",
+                (int(in_doubt), retry_at, reason, entry.entry_id),
+            )
+
+    def needs_attention(self, entry: OutboxEntry, message: str) -> None:
+        """A definitive error or an undecidable doubt: park it for staff (S5, S6)."""
+        with write_transaction(self.db):
+            self.conn.execute(
+                "UPDATE outbox SET state = 'attention', last_error = ? WHERE entry_id = ?",
+                (message, entry.entry_id),
+            )
+
+    def delivered(
+        self,
+        entry: OutboxEntry,
+        local_code: str,
+        central_code: str,
+        card_number: str | None = None,
+    ) -> None:
+        """The central API applied the entry: adopt its code, scrub secrets (S4, S9).
+
+        ``local_code`` is the customer's code in the local store now (an in-doubt check may
+        have adopted the central code already). ``card_number``: one the central API generated.
+        """
+        with write_transaction(self.db):
+            local_code = adopt_code(self.conn, local_code, central_code)
+            if card_number is not None:
+                self.conn.execute(
+                    "UPDATE customers SET card_number = ? WHERE code = ?", (card_number, local_code)
+                )
+            scrubbed = {
+                name: ("" if name in SECRET_FIELDS else value)
+                for name, value in entry.request.items()
+            }
+            self.conn.execute(
+                "UPDATE outbox SET state = 'delivered', in_doubt = 0, delivered_at = ?, "
+                "central_code = ?, last_error = NULL, request = ?, credit_baseline = NULL "
+                "WHERE entry_id = ?",
+                (utc_now(), central_code, json.dumps(scrubbed), entry.entry_id),
+            )
+
+    def adopt_code(self, local_code: str, central_code: str) -> str:
+        """Adopt a central code found by a check, in its own transaction (S4); returns the code
+        the customer now has locally."""
+        with write_transaction(self.db):
+            return adopt_code(self.conn, local_code, central_code)
+
+    # Staff actions
+
+    def retry(self, entry_id: str, *, actor: str) -> OutboxEntry:
+        """Send a needs-attention entry again at the next drain (S6); the action is audited.
+
+        Raises:
+            LookupError: no entry, or the entry is not waiting for attention.
+        """
+        found = self.entry(entry_id)
+        if found is None or found.state != "attention":
+            raise LookupError(f"No needs-attention entry with id {entry_id[:12]!r}")
+        with write_transaction(self.db):
+            self.conn.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, last_error = NULL "
+                "WHERE entry_id = ?",
+                (found.entry_id,),
+            )
+            record_audit(self.db, actor, "outbox.retry", f"entry {found.entry_id[:8]}")
+        self.notify_queued()
+        return found
+
+    def discard(self, entry_id: str, *, reason: str, actor: str) -> OutboxEntry:
+        """Give up on a needs-attention or pending entry, with a reason kept in the audit table
+        (S6). The entry stays in the outbox in state ``discarded``; nothing is deleted.
+
+        Raises:
+            LookupError: no such entry, or it was already delivered or discarded.
+            ValueError: the reason is empty.
+        """
+        if not reason.strip():
+            raise ValueError("A reason is required to discard an entry")
+        found = self.entry(entry_id)
+        if found is None or found.state not in ("attention", "pending"):
+            raise LookupError(f"No pending or needs-attention entry with id {entry_id[:12]!r}")
+        with write_transaction(self.db):
+            self.conn.execute(
+                "UPDATE outbox SET state = 'discarded', request = ? WHERE entry_id = ?",
+                (json.dumps(found.safe_request()), found.entry_id),
+            )
+            record_audit(
+                self.db,
+                actor,
+                "outbox.discard",
+                f"entry {found.entry_id[:8]} ({', '.join(sorted(found.request))}): "
+                f"{reason.strip()}",
+            )
+        return found

@@ -15,17 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kiosk.domain.fields import OUTPUT_FIELDS
-
-
-@dataclass(frozen=True)
-class LocalCustomer:
-    """What the worker knows of the customer an entry belongs to."""
-
-    code: str
-    """The code in the local store: the central one once adopted."""
-    card_number: str | None
-    central_known: bool
-    """The central API has confirmed this code (a delivered entry or a pull)."""
+from kiosk.storage.outbox import CustomerRef
 
 
 class Undeliverable(Exception):
@@ -33,7 +23,7 @@ class Undeliverable(Exception):
 
 
 def prepare_request(
-    request: dict[str, str], customer: LocalCustomer, *, local_status: str
+    request: dict[str, str], customer: CustomerRef, *, local_status: str
 ) -> dict[str, str]:
     """The fields to send for one queued request (S4); see the module docstring.
 
@@ -62,15 +52,6 @@ def prepare_request(
                 "so the change cannot be matched to them; issue a card or discard it"
             )
     return fields
-
-
-def could_duplicate(fields: dict[str, str], customer: LocalCustomer) -> bool:
-    """Whether resending these fields blindly could create a second customer (S5).
-
-    Anything sent for a customer the central API does not know yet may create one; resending is
-    safe only once a check by card number has shown what happened.
-    """
-    return not customer.central_known
 
 
 _AUTH = re.compile(r"authenticat|credential|api key|user_id|account_id", re.IGNORECASE)

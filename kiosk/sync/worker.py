@@ -32,16 +32,15 @@ from kiosk.central.client import (
 from kiosk.domain.edit_rules import Credit, EditError, credit_of
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.customer_store import Store
+from kiosk.storage.outbox import CustomerRef, OutboxEntry
+from kiosk.storage.sync_state import record_contact
 from kiosk.sync.intent import (
     Backoff,
-    LocalCustomer,
     Undeliverable,
     credit_outcome,
     is_account_problem,
     prepare_request,
 )
-from kiosk.sync.queue import QueuedEntry, SyncQueue
-from kiosk.sync.status import record_contact
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class SyncWorker:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.queue = SyncQueue(store)
+        self.queue = store.outbox
         self.client = client
         self.concurrency = max(1, concurrency)
         self.backoff = backoff or Backoff()
@@ -186,7 +185,7 @@ class SyncWorker:
         else:
             self._contact(ok=True)
 
-    async def _attempt(self, entry: QueuedEntry, report: SyncReport) -> None:
+    async def _attempt(self, entry: OutboxEntry, report: SyncReport) -> None:
         """One attempt at one entry; every outcome is persisted before returning."""
         try:
             await self._deliver(entry, report)
@@ -201,7 +200,7 @@ class SyncWorker:
             self.queue.needs_attention(entry, str(problem))
             log.warning("entry %s needs attention: %s", entry.entry_id[:8], problem)
 
-    async def _deliver(self, entry: QueuedEntry, report: SyncReport) -> None:
+    async def _deliver(self, entry: OutboxEntry, report: SyncReport) -> None:
         customer = self.queue.customer(entry.customer_code)
         credit = self._credit(entry)
         doubt = entry.in_doubt
@@ -231,7 +230,7 @@ class SyncWorker:
         self.queue.delivered(entry, customer.code, response.code, generated)
         report.delivered += 1
 
-    def _credit(self, entry: QueuedEntry) -> Credit | None:
+    def _credit(self, entry: OutboxEntry) -> Credit | None:
         if "auto_add" not in entry.request:
             return None
         try:
@@ -260,7 +259,7 @@ class SyncWorker:
         self._contact(ok=True)
         return result
 
-    async def _find(self, customer: LocalCustomer, report: SyncReport) -> CentralCustomer | None:
+    async def _find(self, customer: CustomerRef, report: SyncReport) -> CentralCustomer | None:
         """The central record of a customer: by central code, else by card number (S5)."""
         if customer.central_known:
             try:
@@ -288,7 +287,7 @@ class SyncWorker:
         return found[0] if found else None
 
     async def _baseline(
-        self, customer: LocalCustomer, credit: Credit, report: SyncReport
+        self, customer: CustomerRef, credit: Credit, report: SyncReport
     ) -> dict[str, Any]:
         """The central balance before a credit is sent, kept to decide a later doubt (S5)."""
         try:
@@ -299,11 +298,11 @@ class SyncWorker:
 
     async def _check(
         self,
-        entry: QueuedEntry,
-        customer: LocalCustomer,
+        entry: OutboxEntry,
+        customer: CustomerRef,
         credit: Credit | None,
         report: SyncReport,
-    ) -> tuple[str | None, LocalCustomer]:
+    ) -> tuple[str | None, CustomerRef]:
         """Decide an in-doubt entry (S5).
 
         Returns the central code when it was applied (None when it was not, or when resending
@@ -319,7 +318,7 @@ class SyncWorker:
             if central is not None:
                 # The customer exists there (made by the lost request, or known before): adopt
                 # its code so that the resend updates it instead of creating another.
-                customer = self.queue.customer(self.queue.adopt(customer.code, central.code))
+                customer = self.queue.customer(self.queue.adopt_code(customer.code, central.code))
             return None, customer
         baseline = entry.credit_baseline or {"known": False}
         if not baseline.get("known"):
@@ -334,7 +333,7 @@ class SyncWorker:
             return central.code, customer
         if outcome == "not_applied":
             if central is not None:
-                customer = self.queue.customer(self.queue.adopt(customer.code, central.code))
+                customer = self.queue.customer(self.queue.adopt_code(customer.code, central.code))
             return None, customer
         raise _Attention(
             "A credit was sent but no answer came, and the central balance has changed by a "

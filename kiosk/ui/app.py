@@ -38,7 +38,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from device.wedge import TerminalWedge
-from kiosk.sync.status import SyncStatus, read_status
+from kiosk.storage.sync_state import SyncStatus, read_status
 from kiosk.ui import flow
 from kiosk.ui.config import KioskConfig
 from kiosk.ui.messages import CardSwiped, ReaderStatusChanged, SwipeFailed

@@ -24,6 +24,8 @@ def _with_own_connection(store: Any, work: Callable[[Any], T]) -> Callable[[], T
     def call() -> T:
         # type(store): the same Store class the app was given, opened on the same file.
         with type(store)(store.path) as own:
+            # The same listeners: an edit made here still wakes the sync service at once.
+            own.queued_listeners.extend(store.queued_listeners)
             return work(own)
 
     return call

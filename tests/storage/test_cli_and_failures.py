@@ -76,6 +76,7 @@ def test_customer_edit_errors_exit_1_with_the_error_response(
 ) -> None:
     """R4: an error response on stdout and exit status 1; nothing queued."""
     db = str(tmp_path / "k.db")
+    Store(db).close()  # an existing kiosk database, so that "nothing queued" can be read back
     status, out = run(capsys, "customer", "edit", "--db", db, *args)
     assert status == 1
     assert out.startswith('<response status="error">') and message in out

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import Campaign, CustomFieldDef
-from kiosk.storage import outbox
 from kiosk.storage.customer_store import Store
 
 CARDS = st.sampled_from(["1111", "2222", "3333", "12345678", "0042"])
@@ -88,7 +87,7 @@ def test_random_edit_sequences_keep_the_invariants(steps) -> None:
             if plan.generated_card_number is not None:
                 generated_cards.append(plan.generated_card_number)
         assert len(generated_cards) == len(set(generated_cards)), "generated cards are unique"
-        entries = outbox.entries(store.db)
+        entries = store.outbox.entries()
         assert len(entries) == applied, "exactly one outbox entry per applied edit (S1)"
         assert len({entry.entry_id for entry in entries}) == applied
         codes = [row[0] for row in store.db.conn.execute("SELECT code FROM customers")]

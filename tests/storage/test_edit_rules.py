@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 
 from kiosk.domain.edit_rules import EditError, check_credentials
-from kiosk.storage import outbox
 from kiosk.storage.customer_store import Store
 
 ACCOUNT = {
@@ -291,7 +290,7 @@ def test_m9_bad_credits_are_refused(
 def test_m9_a_credit_is_queued_exactly_once(store: Store) -> None:
     """M9: the credit and its single outbox entry are written together (S1)."""
     result = store.apply_edit({"first_name": "Ann", "auto_add": "5", "campaign_id": "1"})
-    queued = outbox.entries(store.db)
+    queued = store.outbox.entries()
     assert [entry.entry_id for entry in queued] == [result.entry_id]
     assert queued[0].request["auto_add"] == "5"
 
@@ -360,7 +359,7 @@ def test_sql_metacharacters_and_non_ascii_are_stored_exactly(store: Store) -> No
 def test_the_outbox_keeps_the_request_as_asked_without_credentials(store: Store) -> None:
     """S1/S4: the queued entry holds the original fields, not the local resolution."""
     result = store.apply_edit({"card_number": "31337", "first_name": "Ann"})
-    (entry,) = outbox.entries(store.db)
+    (entry,) = store.outbox.entries()
     assert entry.request == {"card_number": "31337", "first_name": "Ann"}
     assert entry.customer_code == result.plan.code and entry.local_status == "new"
     assert "code" not in json.loads(

@@ -26,10 +26,9 @@ import pytest
 from kiosk.central.client import CentralClient
 from kiosk.central.faults import FaultConfig
 from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
-from kiosk.storage import outbox
 from kiosk.storage.customer_store import Store
+from kiosk.storage.sync_state import read_status
 from kiosk.sync.pull import pull
-from kiosk.sync.status import read_status
 from kiosk.sync.worker import SyncWorker
 from tests.sync.conftest import FAST, central_by_card, seed
 from tests.sync.workload import apply_shop_day, comparable, seed_central, write_config
@@ -119,7 +118,7 @@ def test_chaos_delivery_equals_a_clean_run(tmp_path: Path) -> None:
                     break
                 assert process.poll() is None, log.read_text()[-2000:]
             status = read_status(watcher.db)
-            attention = outbox.entries(watcher.db, state="attention")
+            attention = watcher.outbox.entries(state="attention")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
         assert kills >= KILLS

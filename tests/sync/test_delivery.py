@@ -6,9 +6,8 @@ import json
 
 from kiosk.central.faults import FaultConfig
 from kiosk.central.server import RunningServer
-from kiosk.storage import outbox
 from kiosk.storage.customer_store import Store
-from kiosk.sync.status import read_status
+from kiosk.storage.sync_state import read_status
 from kiosk.sync.worker import SyncWorker
 from tests.sync.conftest import central_by_card
 
@@ -34,7 +33,7 @@ async def test_offline_registration_and_edits_arrive_once_with_the_central_code(
     mine = kiosk.find_customer("4000123412341234")
     assert mine is not None and mine["code"] == ann["code"] and mine["central_known"]
     assert kiosk.verify_pin(ann["code"], "2468")
-    for entry in outbox.entries(kiosk.db):
+    for entry in kiosk.outbox.entries():
         assert entry.state == "delivered" and entry.customer_code == ann["code"]
         assert entry.request.get("customer_PIN", "") == "", "S9: PIN scrubbed after delivery"
 
@@ -108,12 +107,12 @@ async def test_a_refused_entry_waits_for_staff_and_holds_back_only_its_customer(
     report = await worker.drain()
 
     assert report.needs_attention == 1
-    (parked,) = outbox.entries(kiosk.db, state="attention")
+    (parked,) = kiosk.outbox.entries(state="attention")
     assert parked.entry_id == bad.entry_id and "campaign" in (parked.last_error or "").lower()
     customers = central_by_card(central)
     assert customers["9111"]["first_name"] == "Di"
     assert customers["9000"]["city"] in (None, "")  # held back behind the refused credit
-    outbox.discard(kiosk.db, parked.entry_id, reason="campaign not set up", actor="test")
+    kiosk.outbox.discard(parked.entry_id, reason="campaign not set up", actor="test")
     await worker.drain()
     assert central_by_card(central)["9000"]["city"] == "Later"
     audit = kiosk.db.conn.execute("SELECT actor, action, detail FROM audit").fetchall()
@@ -158,7 +157,7 @@ async def test_a_central_api_ignoring_proposed_codes_makes_no_duplicates(
     customers = central_by_card(central)  # asserts no two share a card
     assert len(customers) == 10
     assert all(record["balances"] == {("1", ""): "3"} for record in customers.values())
-    assert not outbox.entries(kiosk.db, state="attention")
+    assert not kiosk.outbox.entries(state="attention")
     for i in range(10):
         local = kiosk.find_customer(f"880{i:05d}")
         assert local["code"] == customers[f"880{i:05d}"]["code"] != f"77{i:04d}"

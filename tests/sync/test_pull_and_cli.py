@@ -12,9 +12,9 @@ from kiosk.central.client import CentralClient
 from kiosk.central.server import RunningServer
 from kiosk.cli import main
 from kiosk.domain.fields import Campaign
-from kiosk.storage import outbox
 from kiosk.storage.customer_store import Store
-from kiosk.sync.intent import Backoff, LocalCustomer, Undeliverable, credit_outcome, prepare_request
+from kiosk.storage.outbox import CustomerRef
+from kiosk.sync.intent import Backoff, Undeliverable, credit_outcome, prepare_request
 from kiosk.sync.pull import pull
 from tests.sync.workload import write_config
 
@@ -69,7 +69,7 @@ async def test_pull_leaves_an_unsent_registration_of_a_known_card_alone(
 
 def test_prepare_request_names_a_known_customer_by_central_code() -> None:
     """S4: once the central code is known it names the customer; output fields are dropped."""
-    customer = LocalCustomer(code="0012345678901234", card_number="77", central_known=True)
+    customer = CustomerRef(code="0012345678901234", card_number="77", central_known=True)
     sent = prepare_request(
         {"card_number": "77", "phone": "1", "output": "xml"}, customer, local_status="update"
     )
@@ -78,7 +78,7 @@ def test_prepare_request_names_a_known_customer_by_central_code() -> None:
 
 def test_prepare_request_never_sends_a_code_only_the_kiosk_knows() -> None:
     """S4: an offline customer is named by its card number, not by its local code."""
-    customer = LocalCustomer(code="5555555555555555", card_number="1212", central_known=False)
+    customer = CustomerRef(code="5555555555555555", card_number="1212", central_known=False)
     sent = prepare_request(
         {"code": "5555555555555555", "city": "X"}, customer, local_status="update"
     )
@@ -89,14 +89,14 @@ def test_prepare_request_never_sends_a_code_only_the_kiosk_knows() -> None:
 
 def test_prepare_request_keeps_an_offline_generated_card_number() -> None:
     """M6/S4 (our choice): the number already on the customer's card is sent as card_number."""
-    customer = LocalCustomer(code="1", card_number="9876543210", central_known=False)
+    customer = CustomerRef(code="1", card_number="9876543210", central_known=False)
     sent = prepare_request({"card_number_generate": "10"}, customer, local_status="new")
     assert sent == {"card_number": "9876543210"}
 
 
 def test_prepare_request_refuses_an_unnameable_customer() -> None:
     """S4/S6: no central code and no card: the change cannot be matched; staff must decide."""
-    customer = LocalCustomer(code="1", card_number=None, central_known=False)
+    customer = CustomerRef(code="1", card_number=None, central_known=False)
     with pytest.raises(Undeliverable):
         prepare_request({"code": "1", "city": "X"}, customer, local_status="update")
 
@@ -162,7 +162,7 @@ def test_sync_once_outbox_attention_retry_and_discard_from_the_command_line(
         == 0
     )
     with Store(db) as store:
-        (entry,) = [e for e in outbox.entries(store.db) if e.entry_id == bad.entry_id]
+        (entry,) = [e for e in store.outbox.entries() if e.entry_id == bad.entry_id]
         assert entry.state == "discarded"  # kept, never deleted
         audit = store.db.conn.execute("SELECT actor, action, detail FROM audit ORDER BY id")
         rows = audit.fetchall()

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.storage.customer_store import Store
-from kiosk.sync.status import record_contact
+from kiosk.storage.sync_state import record_contact
 from tests.system.conftest import API_KEY
 
 CARDS = ("4000123412340001", "4000123412340002", "4000123412340003")

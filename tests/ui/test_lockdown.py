@@ -7,7 +7,7 @@ import threading
 from textual.command import CommandPalette
 
 from device.swipe import Swipe
-from kiosk.sync.status import record_contact
+from kiosk.storage.sync_state import record_contact
 from kiosk.ui.app import GENERIC_PROBLEM, build_app
 from kiosk.ui.config import KioskConfig
 from kiosk.ui.widgets.inputs import PinInput

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from kiosk.storage import outbox
 from tests.ui.conftest import JANE, NEW_CARD, on_screen, swipe, text_of, wait_until
 
 
@@ -33,7 +32,7 @@ async def test_registering_an_unknown_card_creates_the_customer_and_queues_it(
     customer = store.find_customer(NEW_CARD.card_number)
     assert customer["first_name"] == "Maya" and customer["email"] == "maya@x.test"
     assert store.verify_pin(customer["code"], "5566")
-    queued = outbox.entries(store.db, state="pending")
+    queued = store.outbox.entries(state="pending")
     assert [entry.local_status for entry in queued] == ["new", "update"]
     # Rule M4d: the new customer is sent by its card number, not by a kiosk-made code.
     assert queued[0].request["card_number"] == NEW_CARD.card_number
@@ -56,7 +55,7 @@ async def test_registration_with_a_bad_email_shows_the_error_next_to_it_and_save
         assert app.screen.id == "register-screen"
         assert app.focused is app.screen.query_one("#field-email")
     assert store.find_customer(NEW_CARD.card_number) is None
-    assert outbox.entries(store.db) == []
+    assert store.outbox.entries() == []
 
 
 async def open_edit_form(pilot) -> None:
@@ -91,7 +90,7 @@ async def test_invalid_values_show_errors_next_to_each_field_and_change_nothing(
         assert text_of(app, "#error-first_name") == ""
         assert app.screen.id == "edit-screen"
     assert store.find_customer(JANE.card_number) == before
-    assert outbox.entries(store.db) == []
+    assert store.outbox.entries() == []
 
 
 async def test_a_valid_edit_saves_only_the_changed_fields_and_queues_them(make_app, store) -> None:
@@ -106,5 +105,5 @@ async def test_a_valid_edit_saves_only_the_changed_fields_and_queues_them(make_a
     customer = store.find_customer(JANE.card_number)
     assert customer["city"] == "Lisbon" and customer["custom_date"] == "1990-05-17"
     assert customer["custom_values"] == {1: "Gouda"}
-    [entry] = outbox.entries(store.db)
+    [entry] = store.outbox.entries()
     assert set(entry.request) == {"code", "city", "custom_date", "custom_field_1"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList
 
-from kiosk.storage import outbox
 from kiosk.storage.audit import audit_rows
 from kiosk.storage.database import write_transaction
 from tests.ui.conftest import BOB, JANE, STAFF_PIN, on_screen, swipe, text_of, wait_until
@@ -55,7 +54,7 @@ async def test_staff_credit_is_confirmed_then_changes_the_balance_queues_and_aud
         )
     [balance] = [b for b in store.balances(code) if b["campaign_id"] == "1"]
     assert balance["balance"] == "145"
-    [entry] = outbox.entries(store.db)
+    [entry] = store.outbox.entries()
     assert entry.request == {"code": code, "campaign_id": "1", "auto_add": "25"}
     [row] = audit_rows(store.db)
     assert row["actor"] == "staff (PIN)" and row["action"] == "customer.credit"
@@ -71,7 +70,7 @@ async def test_answering_no_to_the_credit_confirmation_changes_nothing(make_app,
         await on_screen(pilot, "confirm-screen")
         await pilot.press("enter")  # "No" has the focus
         await on_screen(pilot, "staff-customer-screen")
-    assert outbox.entries(store.db) == [] and audit_rows(store.db) == []
+    assert store.outbox.entries() == [] and audit_rows(store.db) == []
 
 
 async def test_staff_issue_a_new_card_that_replaces_the_old_one(make_app, store) -> None:
@@ -89,7 +88,7 @@ async def test_staff_issue_a_new_card_that_replaces_the_old_one(make_app, store)
         assert new_card != BOB.card_number and len(new_card) == 16
         assert new_card not in app.export_screenshot()
     assert store.find_customer(BOB.card_number) is None
-    [entry] = outbox.entries(store.db)
+    [entry] = store.outbox.entries()
     assert entry.request == {"code": code, "card_number_generate": "16"}
     assert audit_rows(store.db)[0]["action"] == "card.issue"
 
@@ -143,7 +142,7 @@ async def test_staff_retry_a_needs_attention_entry(make_app, store) -> None:
         await open_queue(pilot)
         assert "Unknown campaign" in text_of(app, "#entry-detail")
         await pilot.click("#retry")
-        await wait_until(pilot, lambda: outbox.entry(store.db, entry_id).state == "pending", "")
+        await wait_until(pilot, lambda: store.outbox.entry(entry_id).state == "pending", "")
     [row] = audit_rows(store.db)
     assert row["action"] == "outbox.retry" and row["actor"] == "staff (PIN)"
 
@@ -157,12 +156,12 @@ async def test_staff_discard_needs_a_reason_and_a_confirmation(make_app, store) 
         await wait_until(
             pilot, lambda: app.focused is app.screen.query_one("#reason"), "reason asked"
         )
-        assert outbox.entry(store.db, entry_id).state == "attention"
+        assert store.outbox.entry(entry_id).state == "attention"
         await pilot.press(*"duplicate", "tab")
         await pilot.click("#discard")
         await on_screen(pilot, "confirm-screen")
         await pilot.click("#confirm-yes")
-        await wait_until(pilot, lambda: outbox.entry(store.db, entry_id).state == "discarded", "")
+        await wait_until(pilot, lambda: store.outbox.entry(entry_id).state == "discarded", "")
     [row] = audit_rows(store.db)
     assert row["action"] == "outbox.discard" and row["detail"].endswith("duplicate")
 

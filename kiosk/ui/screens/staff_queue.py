@@ -18,7 +18,6 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.domain.secrets import mask_card
-from kiosk.storage import outbox
 from kiosk.storage.outbox import OutboxEntry
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -75,9 +74,9 @@ class SyncQueueScreen(KioskScreen[None]):
 
     def reload(self) -> None:
         """Read the queue again."""
-        db = self.store.db
-        found = outbox.entries(db, state="attention", limit=SHOWN_ENTRIES) + outbox.entries(
-            db, state="pending", limit=SHOWN_ENTRIES
+        queue = self.store.outbox
+        found = queue.entries(state="attention", limit=SHOWN_ENTRIES) + queue.entries(
+            state="pending", limit=SHOWN_ENTRIES
         )
         self.entries = {entry.entry_id: entry for entry in found}
         options = self.query_one("#entries", OptionList)
@@ -109,7 +108,7 @@ class SyncQueueScreen(KioskScreen[None]):
             self.notify("Only an entry that needs attention can be retried", severity="warning")
             return
         try:
-            outbox.retry(self.store.db, entry.entry_id, actor=self.kiosk.staff_actor or "staff")
+            self.store.outbox.retry(entry.entry_id, actor=self.kiosk.staff_actor or "staff")
         except Exception as error:
             self.notify(f"Could not retry: {error}", severity="error")
             return
@@ -137,9 +136,7 @@ class SyncQueueScreen(KioskScreen[None]):
         if not await self.app.push_screen_wait(ConfirmScreen(question, yes="Discard")):
             return
         try:
-            outbox.discard(
-                self.store.db,
-                entry.entry_id,
+            self.store.outbox.discard(entry.entry_id,
                 reason=reason,
                 actor=self.kiosk.staff_actor or "staff",
             )

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 
 def sync_text(status: Any) -> tuple[str, bool]:
-    """The indicator text for a :class:`~kiosk.sync.status.SyncStatus` and whether online."""
+    """The indicator text for a :class:`~kiosk.storage.sync_state.SyncStatus` and whether online."""
     if status is None:
         return "Offline", False
     waiting = status.pending + status.attention

@@ -1,8 +1,9 @@
 """The sync state that screens and ``kiosk status`` read: online, last contact, queue, warnings.
 
-The sync worker records contact in the ``state`` table (key/value); everything else is counted
-from the outbox, so any process (the TUI, the CLI, ``kiosk doctor``) reads the same truth from
-the database without talking to the worker.
+Provides :class:`SyncStatus`, :func:`record_contact` (written by the sync service) and
+:func:`read_status`. Contact is kept in the ``state`` table (key/value); everything else is
+counted from the outbox, so any process (the TUI, the CLI, ``kiosk doctor``) reads the same truth
+from the database without talking to the sync service.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from kiosk.storage import outbox
 from kiosk.storage.database import utc_now
+from kiosk.storage.outbox import Outbox
 
 LAST_CONTACT_KEY = "sync.last_contact_at"
 """ISO time of the last answer from the central API (any answer that parsed)."""
@@ -63,8 +64,9 @@ def read_status(
 ) -> SyncStatus:
     """Read the current :class:`SyncStatus` from the database."""
     state = dict(db.conn.execute("SELECT key, value FROM state").fetchall())
-    counts = outbox.counts(db)
-    oldest = outbox.oldest_pending_at(db)
+    queue = Outbox(db)
+    counts = queue.counts()
+    oldest = queue.oldest_pending_at()
     now = now or dt.datetime.now(dt.UTC)
     stale = oldest is not None and now - dt.datetime.fromisoformat(oldest) > stale_after
     failure = state.get(LAST_FAILURE_KEY, "")

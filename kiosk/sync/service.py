@@ -1,0 +1,178 @@
+"""The one sync service every entry point runs: drain, periodic pull, heartbeat (S2-S7).
+
+Provides :class:`SyncService`. ``kiosk run`` and ``kiosk demo`` run it inside the app, ``kiosk
+sync run`` runs it on its own, and ``kiosk sync once|pull`` use its single passes; all of them
+share one client (one connection pool) and one retry loop. The service owns the client it
+makes: it opens it when started and closes it when stopped.
+
+Anyone may call :meth:`SyncService.wake` after queueing a change (the store calls it after each
+committed edit, from whatever thread made it), so that a change leaves at once instead of at the
+next poll.
+
+The delivery and pull modules (and with them httpx) are imported when the service starts, not
+when this module is imported: ``kiosk run`` builds the service before its first frame, and
+nothing on the first screen needs the HTTP client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kiosk.storage.customer_store import Store
+from kiosk.sync.intent import Backoff
+
+if TYPE_CHECKING:
+    from kiosk.central.client import CentralClient
+    from kiosk.sync.pull import PullReport
+    from kiosk.sync.worker import SyncReport, SyncWorker
+
+log = logging.getLogger("kiosk.sync")
+
+ClientFactory = Callable[[], "CentralClient"]
+"""Makes the service's one client (called once, when the service starts)."""
+
+
+@dataclass(frozen=True)
+class SyncTiming:
+    """How often the service does each of its jobs."""
+
+    pull_interval: float = 3600.0
+    """Seconds between pulls (S7); 0 turns the periodic pull off."""
+    heartbeat: float = 30.0
+    """With nothing to send, a harmless call this often keeps the online indicator true."""
+    idle_poll: float = 2.0
+    """With nothing due, look at the queue again this often (another process may queue)."""
+
+
+class SyncService:
+    """Delivers one store's outbox and refreshes the store; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        client_factory: ClientFactory,
+        *,
+        concurrency: int = 4,
+        backoff: Backoff | None = None,
+        timing: SyncTiming | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.concurrency = concurrency
+        self.backoff = backoff or Backoff()
+        self.timing = timing or SyncTiming()
+        self._client_factory = client_factory
+        self._clock = clock
+        self._client: CentralClient | None = None
+        self._worker: SyncWorker | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._woken = False
+
+    # Life cycle
+
+    async def __aenter__(self) -> SyncService:
+        """Open the client and the delivery worker."""
+        from kiosk.sync.worker import SyncWorker  # deferred: see the module docstring
+
+        self._loop = asyncio.get_running_loop()
+        self._client = self._client_factory()
+        self._worker = SyncWorker(
+            self.store,
+            self._client,
+            concurrency=self.concurrency,
+            backoff=self.backoff,
+            clock=self._clock,
+        )
+        if self._woken:
+            self._worker.wake()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Close the client."""
+        if self._client is not None:
+            await self._client.aclose()
+        self._client = self._worker = None
+
+    def wake(self) -> None:
+        """New entries were queued: deliver now. Safe from any thread, before or after start."""
+        self._woken = True
+        loop, worker = self._loop, self._worker
+        if loop is None or worker is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            worker.wake()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(worker.wake)
+
+    # Single passes (``kiosk sync once``, ``kiosk sync pull``)
+
+    async def drain(self, *, max_wait: float = 0.0) -> SyncReport:
+        """Deliver what is ready (and what falls due within ``max_wait`` seconds)."""
+        return await self._started_worker().drain(max_wait=max_wait)
+
+    async def pull(self) -> PullReport:
+        """Refresh the local store from the central API once."""
+        from kiosk.sync.pull import pull  # deferred: see the module docstring
+
+        self._started_worker()
+        assert self._client is not None
+        return await pull(self.store, self._client)
+
+    # The service (``kiosk run``, ``kiosk demo``, ``kiosk sync run``)
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Deliver, heartbeat and pull until ``stop`` is set (or for ever); opens and closes
+        the client itself when not already started."""
+        stop = stop or asyncio.Event()
+        if self._worker is None:
+            async with self:
+                await self._run(stop)
+        else:
+            await self._run(stop)
+
+    async def _run(self, stop: asyncio.Event) -> None:
+        worker = self._started_worker()
+        timing = self.timing
+        delivery = asyncio.create_task(
+            worker.run_forever(stop, idle_poll=timing.idle_poll, heartbeat=timing.heartbeat)
+        )
+        try:
+            if timing.pull_interval > 0:
+                await self._pull_periodically(stop, timing.pull_interval)
+            else:
+                await stop.wait()
+        finally:
+            stop.set()
+            await delivery
+
+    async def _pull_periodically(self, stop: asyncio.Event, interval: float) -> None:
+        """Pull now, then every ``interval`` seconds; a failed pull waits for the next turn."""
+        from kiosk.central.client import CentralError  # deferred: see the module docstring
+
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                log.info("pull: %s", (await self.pull()).summary())
+            except CentralError as error:
+                log.warning("pull failed, will try again: %s", error)
+            except Exception:  # a refresh must never stop delivery
+                log.exception("pull failed, will try again")
+            wait = max(0.0, interval - (time.monotonic() - started))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+
+    def _started_worker(self) -> SyncWorker:
+        if self._worker is None:
+            raise RuntimeError("SyncService used before 'async with' started it")
+        return self._worker
