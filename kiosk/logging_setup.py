@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from typing import TextIO
 from urllib.parse import quote, quote_plus
 
+from kiosk.domain.secrets import mask_card
+
 LEVEL_ENV = "KIOSK_LOG_LEVEL"
 """Environment variable holding the log level."""
 REDACTED = "[REDACTED]"
@@ -59,18 +61,8 @@ def clear_secrets() -> None:
 
 
 def _mask_card(match: re.Match[str]) -> str:
-    text = match.group(0)
-    digits = sum(char.isdigit() for char in text)
-    # Keep separators so that the shape stays readable, hide all but the last 4 digits.
-    seen = 0
-    out = []
-    for char in text:
-        if char.isdigit():
-            seen += 1
-            out.append(char if seen > digits - 4 else "*")
-        else:
-            out.append(char)
-    return "".join(out)
+    # The kiosk's one masking rule, applied to the digits of the run (separators dropped).
+    return mask_card("".join(char for char in match.group(0) if char.isdigit()))
 
 
 def mask_text(text: str) -> str:

@@ -323,7 +323,7 @@ def _parse(
 ) -> Settings:
     problems: list[str] = []
     top = Table(data, "", problems)
-    store_name = top.text("store_name", "Demo shop")
+    store_name = top.text("store_name", Settings.store_name)
     tables = {
         name: Table(top.get(name, required=False) or {}, name, problems)
         for name in ("database", "reader", "central", "sync", "ui")
@@ -333,7 +333,7 @@ def _parse(
     db_path = db.path("path", default_database_path(env))
     if env.get(DB_ENV):
         db_path = Path(env[DB_ENV]).expanduser()
-    reader_spec = reader.text("spec", "terminal") or "terminal"
+    reader_spec = reader.text("spec", ReaderSettings.spec) or ReaderSettings.spec
     check_reader_spec(reader_spec, problems)
 
     url = central.text("url")
@@ -341,16 +341,21 @@ def _parse(
     account_id = central.text("account_id", ids=True)
     user_id = central.text("user_id", ids=True)
     credentials = central.path("credentials_file", source.parent / "credentials")
-    timeout = float(central.number("timeout_seconds", 10.0, 1, 300, "seconds"))
+    timeout = float(
+        central.number("timeout_seconds", CentralSettings.timeout_seconds, 1, 300, "seconds")
+    )
 
-    concurrency = sync.number("concurrency", 4, 1, 32)
-    stale = sync.number("stale_after_hours", 24, 1, 24 * 365)
-    pull = sync.number("pull_interval_minutes", 60, 0, 24 * 60)
+    # Every default is the settings class's own (one definition of each default).
+    concurrency = sync.number("concurrency", SyncSettings.concurrency, 1, 32)
+    stale = sync.number("stale_after_hours", SyncSettings.stale_after_hours, 1, 24 * 365)
+    pull = sync.number("pull_interval_minutes", SyncSettings.pull_interval_minutes, 0, 24 * 60)
 
-    idle = ui.number("inactivity_timeout_seconds", 30, 5, 3600)
+    idle = ui.number(
+        "inactivity_timeout_seconds", UiSettings.inactivity_timeout_seconds, 5, 3600
+    )
     pin_hash = ui.secret_hash("staff_pin_hash", required=True)
     card_hash = ui.secret_hash("staff_card_hash", required=False)
-    tries = ui.number("pin_max_tries", 3, 1, 10)
+    tries = ui.number("pin_max_tries", UiSettings.pin_max_tries, 1, 10)
 
     for table in (top, *tables.values()):
         table.finish()

@@ -1,15 +1,13 @@
 """``kiosk config check``, ``config hash-pin`` and ``doctor``: is this kiosk set up right.
 
-Provides ``register(subparsers)`` for the CLI, and the doctor's building blocks: ``Check`` (one
-result) and ``DoctorContext`` (what every check is given), both defined in :mod:`kiosk.checkup`
-so that the storage and central layers can write checks without importing the CLI, and
-``DOCTOR_CHECKS`` (the built-in checks, in order) and ``DOCTOR_CHECK_MODULES`` (modules that
-add their own).
+Provides ``register(subparsers)`` for the CLI, ``DOCTOR_CHECKS`` (the built-in checks, in
+order) and ``DOCTOR_CHECK_MODULES`` (modules that add their own); a check's building blocks,
+``Check`` and ``DoctorContext``, are in :mod:`kiosk.doctor.checkup`.
 
 Adding a check: write ``def check_x(ctx: DoctorContext) -> Check`` and either append it to
 ``DOCTOR_CHECKS`` or put it in a module named in ``DOCTOR_CHECK_MODULES`` whose ``DOCTOR_CHECKS``
 list holds it (imported lazily, skipped while the module does not exist): the database checks
-live in :mod:`kiosk.storage.doctor`, the central API checks in :mod:`kiosk.central.doctor`. A
+live in :mod:`kiosk.doctor.database`, the central API checks in :mod:`kiosk.doctor.central`. A
 check that needs valid settings returns ``Check.skip(...)`` when ``ctx.settings`` is None; one
 that needs an earlier check to pass looks it up in ``ctx.results``; an exception in a check is
 reported as a failure of that check.
@@ -30,7 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 import kiosk
-from kiosk.checkup import Check, DoctorCheck, DoctorContext
+from kiosk.doctor.checkup import Check, DoctorCheck, DoctorContext
 from kiosk.domain.secrets import hash_secret
 from kiosk.settings import (
     ConfigError,
@@ -99,7 +97,7 @@ def check_database_dir(ctx: DoctorContext) -> Check:
         return Check(
             "database directory", False, f"{db} is not writable by {user}", f"chown {user} {db}"
         )
-    # Free space is the "disk space" check of kiosk.storage.doctor.
+    # Free space is the "disk space" check of kiosk.doctor.database.
     where = f"{directory} is writable" if existing == directory else f"{existing} is writable"
     state = "exists" if db.exists() else "will be created"
     return Check("database directory", True, f"{where}; {db} {state}")
@@ -169,7 +167,7 @@ DOCTOR_CHECKS: list[DoctorCheck] = [
 ]
 """The built-in checks, run in this order."""
 
-DOCTOR_CHECK_MODULES: tuple[str, ...] = ("kiosk.storage.doctor", "kiosk.central.doctor")
+DOCTOR_CHECK_MODULES: tuple[str, ...] = ("kiosk.doctor.database", "kiosk.doctor.central")
 """Modules whose ``DOCTOR_CHECKS`` list is run after the built-in ones; missing ones are skipped."""
 
 

@@ -60,13 +60,19 @@ def looks_like_hash(value: str) -> bool:
     return len(parts) == 6 and parts[0] == _PREFIX and all(parts[1:])
 
 
-def mask_card(card_number: str | None) -> str:
-    """Show only the last 4 characters of a card number or code (S8): ``••••1234`` style, ASCII.
+MASK_PREFIX = "*" * 12
+"""The fixed-width part of every mask."""
 
-    Values of 4 characters or fewer are masked whole, since showing them would show everything.
+
+def mask_card(card_number: str | None) -> str:
+    """Show a card number or code as people and logs may see it (S8): ``************1234``.
+
+    The one masking rule of the kiosk (the reader package, which stands alone, applies the same
+    rule in :mod:`device.masking`): a fixed-width mask, so the mask leaks no length, then the
+    last 4 characters; a short value shows at most half of itself, so a mask never reveals a
+    whole number. ``None`` or empty gives an empty string.
     """
     if not card_number:
         return ""
-    if len(card_number) <= 4:
-        return "*" * len(card_number)
-    return "*" * (len(card_number) - 4) + card_number[-4:]
+    keep = min(4, len(card_number) // 2)
+    return MASK_PREFIX + (card_number[-keep:] if keep else "")

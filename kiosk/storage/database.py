@@ -20,10 +20,6 @@ from sqlite_utils import Database
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long a writer waits for another process's transaction before giving up."""
 
-ENV_DB = "KIOSK_DB"
-"""Environment variable that overrides the default database path."""
-
-
 class StoreError(Exception):
     """The database could not do what was asked; the message says what to do about it."""
 
@@ -33,21 +29,15 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
-def default_db_path() -> Path:
-    """The database path: ``$KIOSK_DB`` or ``kiosk.db`` in the per-user data directory."""
-    override = os.environ.get(ENV_DB)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("kiosk")) / "kiosk.db"
-
-
 def connect(path: str | os.PathLike[str]) -> Database:
     """Open (creating if needed) the database at ``path`` with the durability settings."""
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created private before SQLite opens it: the file holds queued PINs until delivery
+        # (S9), and SQLite gives its -wal and -shm files the database file's mode.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -102,3 +92,34 @@ def describe_error(error: BaseException, path: Path | None = None) -> str:
     if "unable to open" in text:
         return f"The database cannot be opened{where}: check the directory exists and is writable."
     return f"Database error{where}: {error}"
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """Open an existing database without creating or changing it.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path`` (SQLite would otherwise create one).
+        sqlite3.Error: it cannot be opened or is not an SQLite database.
+    """
+    if not path.exists():
+        raise FileNotFoundError(path)
+    # A file: URI percent-encodes '?' and '#' in the path; mode=ro never creates the file.
+    uri = path.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA query_only=ON")
+        # Reading the schema makes SQLite read the header: "file is not a database" shows here.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def database_bytes(path: Path) -> int:
+    """The size of the database with its write-ahead log (changes not yet checkpointed)."""
+    total = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            total += part.stat().st_size
+    return total

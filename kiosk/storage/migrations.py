@@ -159,6 +159,3 @@ def migrate(db: Database) -> None:
     MIGRATIONS.apply(db)
 
 
-def applied_version(db: Database) -> int:
-    """How many of the kiosk's migrations the file has."""
-    return len(MIGRATIONS.applied(db))

@@ -27,7 +27,6 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events
@@ -415,6 +414,3 @@ def build_app(
         systemd=systemd,
     )
 
-
-STYLESHEET = Path(__file__).with_name("kiosk.tcss")
-"""The one stylesheet of the app."""

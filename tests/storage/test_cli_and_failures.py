@@ -160,3 +160,37 @@ def test_migrations_are_safe_to_run_again(tmp_path: Path) -> None:
         count = again.db.conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
     after = sqlite3.connect(path).execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     assert before == after and count == SCHEMA_VERSION
+
+
+def test_a_new_database_and_its_journal_are_private(tmp_path: Path) -> None:
+    """S9: a database holds queued PINs until delivery, so a new one is mode 0600 (and so are
+    the -wal and -shm files SQLite makes beside it), whatever the umask."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        with Store(tmp_path / "new" / "kiosk.db") as store:
+            store.apply_edit({"card_number": "6001000000000111", "customer_PIN": "2468"})
+            paths = [tmp_path / "new" / name for name in ("kiosk.db", "kiosk.db-wal")]
+            modes = {path.name: path.stat().st_mode & 0o777 for path in paths}
+    finally:
+        os.umask(old)
+    assert modes == {"kiosk.db": 0o600, "kiosk.db-wal": 0o600}
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+def test_read_only_commands_never_create_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong --db is an error with status 2, and neither the file nor its folder appears."""
+    missing = tmp_path / "no" / "such" / "kiosk.db"
+    for command in (
+        ["outbox", "list"],
+        ["outbox", "attention"],
+        ["outbox", "retry", "abc"],
+        ["outbox", "discard", "abc", "--reason", "x"],
+        ["customer", "show", "6001000000000111"],
+    ):
+        assert main([*command, "--db", str(missing)]) == 2, command
+        assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()

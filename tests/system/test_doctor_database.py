@@ -1,4 +1,4 @@
-"""``kiosk doctor`` database checks, on real SQLite files (kiosk.storage.doctor)."""
+"""``kiosk doctor`` database checks, on real SQLite files (kiosk.doctor.database)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.cli.system import DoctorContext, make_context, run_doctor
-from kiosk.storage import doctor
+from kiosk.doctor import database as doctor
 from kiosk.storage.customer_store import Store
 from kiosk.storage.migrations import SCHEMA_VERSION
 

@@ -22,7 +22,7 @@ import httpx
 
 from kiosk.central.answers import ApiError, UnknownOutcome, Unreachable
 from kiosk.central.client import CentralClient, Credentials, is_loopback_host
-from kiosk.checkup import Check, DoctorCheck, DoctorContext
+from kiosk.doctor.checkup import Check, DoctorCheck, DoctorContext
 from kiosk.logging_setup import mask_text
 from kiosk.settings import ConfigError
 

@@ -1,8 +1,8 @@
 """The doctor's result and context types: ``Check``, ``DoctorContext`` and ``DoctorCheck``.
 
 ``kiosk doctor`` (:mod:`kiosk.cli.system`) runs checks written in several layers: its own, those
-of the local store (:mod:`kiosk.storage.doctor`) and those of the central API
-(:mod:`kiosk.central.doctor`). Imports flow one way (the storage and central layers never import
+of the local store (:mod:`kiosk.doctor.database`) and those of the central API
+(:mod:`kiosk.doctor.central`). Imports flow one way (the storage and central layers never import
 the CLI), so the types they share live here, beside :mod:`kiosk.settings`, and the CLI
 re-exports them.
 """

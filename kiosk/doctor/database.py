@@ -2,8 +2,9 @@
 
 Provides ``DOCTOR_CHECKS`` (run by :mod:`kiosk.cli.system` after its built-in checks, in this
 order: the file opens, integrity, schema version, journal mode, the queue of changes waiting for
-the central API, the needs-attention list, free disk space) and the read-only helpers that
-``kiosk status`` shares: ``open_read_only``, ``age_text``, ``size_text``, ``database_bytes``.
+the central API, the needs-attention list, free disk space) and the texts that ``kiosk status``
+shares: ``age_text``, ``size_text``. The file is opened with
+:func:`kiosk.storage.database.open_read_only`.
 
 The doctor never creates or changes the database: it opens the file read-only (``mode=ro``), so
 a wrong ``database.path`` is reported instead of silently starting an empty store, and running
@@ -20,12 +21,11 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 from sqlite_utils import Database
 
-from kiosk.checkup import Check, DoctorCheck, DoctorContext
-from kiosk.storage.database import BUSY_TIMEOUT_SECONDS
+from kiosk.doctor.checkup import Check, DoctorCheck, DoctorContext
+from kiosk.storage.database import database_bytes, open_read_only
 from kiosk.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from kiosk.storage.outbox import Outbox
 
@@ -40,37 +40,6 @@ DAMAGED_FIX = (
     "(README, 'A damaged database')"
 )
 """What to do about a damaged file."""
-
-
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """Open an existing database without creating or changing it.
-
-    Raises:
-        FileNotFoundError: there is no file at ``path`` (SQLite would otherwise create one).
-        sqlite3.Error: it cannot be opened or is not an SQLite database.
-    """
-    if not path.exists():
-        raise FileNotFoundError(path)
-    # A file: URI percent-encodes '?' and '#' in the path; mode=ro never creates the file.
-    uri = path.resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA query_only=ON")
-        # Reading the schema makes SQLite read the header: "file is not a database" shows here.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error:
-        conn.close()
-        raise
-    return conn
-
-
-def database_bytes(path: Path) -> int:
-    """The size of the database with its write-ahead log (changes not yet checkpointed)."""
-    total = 0
-    for part in (path, path.with_name(path.name + "-wal")):
-        with contextlib.suppress(OSError):
-            total += part.stat().st_size
-    return total
 
 
 def size_text(size: int) -> str:
@@ -264,8 +233,7 @@ def check_attention(ctx: DoctorContext) -> Check:
     with _database(ctx, name) as conn:
         if isinstance(conn, Check):
             return conn
-        row = conn.execute("SELECT count(*) FROM outbox WHERE state = 'attention'").fetchone()
-    count = int(row[0])
+        count = Outbox(Database(conn)).counts().get("attention", 0)
     if count == 0:
         return Check(name, True, "none")
     return Check(
