@@ -282,8 +282,9 @@ def check_credentials_file(path: Path) -> str | None:
     except FileNotFoundError:
         return (
             f"{where}: {path} does not exist; create it holding only the API key, then: "
-            f"chown {_user_name(os.geteuid())} {path} && chmod 0600 {path}"
-        ) + (_ROOT_HINT if os.geteuid() == 0 else "")
+            f"chown {KIOSK_USER if os.geteuid() == 0 else _user_name(os.geteuid())} {path} "
+            f"&& chmod 0600 {path}"
+        )
     except OSError as error:
         return f"{where}: cannot check {path}: {error.strerror} (is its directory readable by us?)"
     if not stat.S_ISREG(info.st_mode):
@@ -302,13 +303,20 @@ def check_credentials_file(path: Path) -> str | None:
         if wrong_owner
         else "must be readable by its owner only"
     )
-    hint = _ROOT_HINT if wrong_owner and os.geteuid() == 0 else ""
-    return (
-        f"{where}: {path} (owner {owner}, mode {mode:04o}) {why}; fix: " + " && ".join(fixes) + hint
-    )
+    if wrong_owner and os.geteuid() == 0:
+        # Root is never the kiosk's user: telling root to take the file would break the service.
+        fixes = [fix for fix in fixes if not fix.startswith("chown")]
+        head = f"{where}: {path} (owner {owner}, mode {mode:04o}) is checked here as root"
+        return head + "; " + (f"fix: {fixes[0]};" if fixes else "") + _ROOT_HINT.strip()
+    return f"{where}: {path} (owner {owner}, mode {mode:04o}) {why}; fix: " + " && ".join(fixes)
 
 
-_ROOT_HINT = " (the service runs as kiosk: run this check as that user, with sudo -u kiosk)"
+KIOSK_USER = "kiosk"
+"""The user the systemd units run the kiosk as (systemd/install.sh creates it)."""
+_ROOT_HINT = (
+    f" the service runs as {KIOSK_USER}: run this check as that user, "
+    f"with sudo -u {KIOSK_USER} kiosk config check"
+)
 
 
 def _user_name(uid: int) -> str:

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from kiosk.cli.errors import CommandError
 
@@ -43,9 +44,39 @@ COMMAND_HOMES: dict[str, str] = {
 ``kiosk run`` does not pay for the HTTP client and server imports before its first frame."""
 
 
+class KioskArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose errors follow ``--output json`` (or ``output=JSON``): a script
+    that asked for JSON gets a JSON error response on stdout, never a usage text to parse."""
+
+    json_errors = False
+    """Set by :func:`main` when the command line asks for JSON output."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the error (as JSON when asked) and exit with status 2."""
+        if not KioskArgumentParser.json_errors:
+            super().error(message)
+        from kiosk.domain import render
+
+        payload = render.error(f"{self.prog}: {message}")
+        sys.stdout.write(render.render(payload, render.OutputFormat(json=True)) + "\n")
+        sys.exit(2)
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON output (``--output json``, ``--output=json`` or
+    the ``output=JSON`` field of ``customer edit``)."""
+    for index, word in enumerate(argv):
+        lowered = word.lower()
+        if lowered in ("--output=json", "output=json"):
+            return True
+        if lowered == "--output" and index + 1 < len(argv) and argv[index + 1].lower() == "json":
+            return True
+    return False
+
+
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     """Build the argument parser with the sub-commands of ``modules`` (default: all)."""
-    parser = argparse.ArgumentParser(
+    parser = KioskArgumentParser(
         prog="kiosk",
         description="Loyalty-card kiosk: swipe, PIN, balance, offline-first sync.",
     )
@@ -64,6 +95,7 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kiosk`` command and return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    KioskArgumentParser.json_errors = wants_json(argv)
     home = COMMAND_HOMES.get(argv[0]) if argv else None
     parser = build_parser((home,) if home else COMMAND_MODULES)
     args = parser.parse_args(argv)

@@ -41,10 +41,17 @@ def parse_fields(pairs: list[str]) -> dict[str, str]:
     """Turn ``FIELD=VALUE`` arguments into a request; a value may contain ``=``.
 
     Raises:
-        EditError: an argument has no ``=``, a field is given twice, or names a credential.
+        EditError: an argument is not UTF-8 text, has no ``=``, gives a field twice, or names a
+            credential.
     """
     request: dict[str, str] = {}
-    for pair in pairs:
+    for number, pair in enumerate(pairs, start=1):
+        try:
+            # Python hands undecodable bytes over as lone surrogates: refuse them here, before
+            # they reach SQLite or a JSON encoder (which would fail with a traceback).
+            pair.encode("utf-8")
+        except UnicodeEncodeError:
+            raise EditError(f"Argument {number} is not valid UTF-8 text") from None
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise EditError(f"Expected FIELD=VALUE, got {pair[:40]!r}")
@@ -61,13 +68,13 @@ def cmd_edit(args: argparse.Namespace) -> int:
     try:
         request = parse_fields(args.fields)
     except EditError as problem:
-        return _print_error(str(problem), {})
+        return _print_error(str(problem), {}, args.output)
     if args.output and "output" not in request:
         request["output"] = args.output
     try:
         fmt = render.output_format(request)
     except render.OutputFormatError as problem:
-        return _print_error(str(problem), {})
+        return _print_error(str(problem), {}, args.output)
     action = request.pop("customer_action", "edit")
     call = request.pop("type", "record_customer")
     if call != "record_customer" or action not in ("edit", "new"):
@@ -84,9 +91,11 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_error(message: str, request: dict[str, str]) -> int:
+def _print_error(message: str, request: dict[str, str], output: str | None = None) -> int:
+    """Print an error response in the format the request (or ``--output``) asked for."""
     try:
-        fmt = render.output_format(request)
+        asked = request if "output" in request or not output else {"output": output}
+        fmt = render.output_format(asked)
     except render.OutputFormatError:
         fmt = render.OutputFormat()
     sys.stdout.write(render.render(render.error(message), fmt))

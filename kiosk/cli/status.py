@@ -9,7 +9,7 @@ database file and its size, and how many customers it holds.
 Plain text under 80 columns, no secrets, no card numbers (the failure text is masked anyway).
 The database is opened read-only and never created. Exit status: 0 all is well, 1 something
 needs doing (a STALE queue, changes needing attention, a reader missing), 2 the status cannot
-be read (an unusable config, no database).
+be read (no config file, an unusable config, no database).
 """
 
 from __future__ import annotations
@@ -144,6 +144,14 @@ def status_lines(
     lines += _item("Database", *database)
     if customers is not None:
         lines += _item("Customers", str(customers))
+    if settings.source is None:
+        # Nothing configured: the figures above are the defaults', not an installed kiosk's.
+        lines += _item(
+            "Config",
+            f"{config_path} does not exist: this kiosk is not set up.",
+            "Install it (README, 'Deploy on a Raspberry Pi') or give --config.",
+        )
+        result = 2
     return lines, result
 
 

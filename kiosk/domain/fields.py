@@ -114,8 +114,12 @@ FIELD_LABELS: dict[str, str] = {
 }
 """Human labels for messages and forms."""
 
+MIN_PHONE_DIGITS = 3
+"""Fewer digits cannot reach anyone (the shortest emergency and service numbers have 3)."""
+
 _DIGITS = re.compile(r"[0-9]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""C0 and C1 control characters (C1 ones such as ``\\x9b``, CSI, act as escapes on a terminal)."""
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ().\-/]*(\s*(x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -177,8 +181,10 @@ def field_problem(name: str, value: str) -> str | None:
         if value and not _EMAIL.fullmatch(value):
             return f"E-mail address {value!r} does not look like name@example.com"
     elif name == "phone":
-        if value and (not _PHONE.fullmatch(value) or sum(c.isdigit() for c in value) < 3):
+        if value and not _PHONE.fullmatch(value):
             return f"Phone number {value!r} may hold only digits, spaces, + - ( ) and an extension"
+        if value and sum(char.isdigit() for char in value) < MIN_PHONE_DIGITS:
+            return f"Phone number {value!r} is too short: give at least {MIN_PHONE_DIGITS} digits"
     elif name == "customer_PIN":
         if not (_DIGITS.fullmatch(value) and 4 <= len(value) <= 8):
             return "PIN must be 4 to 8 digits"

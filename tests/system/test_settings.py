@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -302,3 +303,18 @@ def test_the_installed_example_config_only_fails_on_the_values_to_fill_in(
         "central.user_id",
         "ui.staff_pin_hash",
     ]
+
+
+def test_checked_as_root_a_kiosk_owned_file_is_never_handed_to_root(
+    write_config: Callable[..., Path], credentials: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: ``config check`` run as root once said ``chown root`` for the credentials
+    file, the opposite of the README (the service runs as kiosk and must own it)."""
+    monkeypatch.setattr(settings.os, "geteuid", lambda: 0)
+    if credentials.stat().st_uid == 0:
+        os.chown(credentials, 4321, -1)  # as root here: a file owned by the service's user
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write_config(), environ={})
+    message = str(raised.value)
+    assert "chown root" not in message and "chown" not in message.split("run this check")[0]
+    assert "sudo -u kiosk kiosk config check" in message
