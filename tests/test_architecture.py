@@ -110,3 +110,78 @@ def test_every_module_says_what_it_provides() -> None:
         if path.stat().st_size and ast.get_docstring(ast.parse(path.read_text())) is None
     ]
     assert missing == []
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(package: str) -> dict[str, set[str]]:
+    """Module -> the modules of ``package`` it imports, from every import statement (those in
+    functions and under ``TYPE_CHECKING`` included); ``from a import b`` names module ``a.b``
+    when that is a module, else ``a``. Relative imports are resolved."""
+    paths = {module_name(p): p for p in (ROOT / package.replace(".", "/")).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        anchor = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    kept = anchor.split(".")[: len(anchor.split(".")) - node.level + 1]
+                    base = ".".join([*kept, base] if base else kept)
+                found.update(
+                    f"{base}.{alias.name}" if f"{base}.{alias.name}" in paths else base
+                    for alias in node.names
+                )
+        graph[name] = {target for target in found if target in paths and target != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+KIOSK_PACKAGES = sorted(module_name(p.parent) for p in (ROOT / "kiosk").rglob("__init__.py"))
+
+
+def test_the_cycle_check_sees_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+@pytest.mark.parametrize("package", KIOSK_PACKAGES)
+def test_no_import_cycle_inside_a_package(package: str) -> None:
+    """No module of ``package`` imports itself back through others, not even lazily."""
+    assert cycles(import_graph(package)) == []

@@ -1,8 +1,10 @@
 """The kiosk application: :class:`KioskApp` and the factory :func:`build_app`.
 
-This module only wires: the store, the configuration, the reader (or the terminal wedge), the
-sync worker and the status timer come in through :func:`build_app`; what happens on each screen
-lives in :mod:`kiosk.ui.screens` and the decisions after a swipe in :mod:`kiosk.ui.flow`.
+This module wires: the store, the configuration, the reader (or the terminal wedge), the sync
+worker, the clock and the one inactivity timer come in through :func:`build_app`. Which screen
+comes next is decided by :class:`~kiosk.ui.navigation.Navigation`, which the app is built on
+(screens post messages or ``dismiss``; they never call back into the app); what each screen does
+lives in :mod:`kiosk.ui.screens`.
 
 Lock-down (S11): the default bindings are replaced, every quit/suspend/palette key is bound to a
 no-op with priority, and the only ways out are SIGTERM/SIGHUP (handled by :mod:`kiosk.cli.app`).
@@ -27,27 +29,39 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events
-from textual.app import App
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.screen import ModalScreen
-from textual.widgets import Input
+from textual.screen import ModalScreen, Screen
 
 from device.wedge import TerminalWedge
+from kiosk.storage.customer_store import Store
 from kiosk.storage.sync_state import SyncStatus, read_status
-from kiosk.ui import flow
-from kiosk.ui.config import KioskConfig
-from kiosk.ui.messages import CardSwiped, ReaderStatusChanged, SwipeFailed
+from kiosk.ui.config import KioskConfig, use_config
+from kiosk.ui.idle import AppTimers, IdleTimer, TimerSource
+from kiosk.ui.messages import (
+    CardSwiped,
+    QueueChanged,
+    ReaderStatusChanged,
+    SwipeFailed,
+)
+from kiosk.ui.navigation import GENERIC_PROBLEM, KIOSK_MODE, STAFF_MODE, Navigation
 from kiosk.ui.reader_link import ReaderOpener, start_reader
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import Clock
+from kiosk.ui.screens.cheat_sheet import CheatSheetScreen
 from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
+from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.swipe import SwipeScreen
 from kiosk.ui.systemd_hooks import SystemdHooks
 from kiosk.ui.wedge_input import paste_is_swipe, release_held_keys, wedge_takes
+
+if TYPE_CHECKING:
+    from device.reader_base import CardReader
+    from kiosk.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +74,9 @@ EXIT_GRACE_SECONDS = 5.0
 """After SIGTERM/SIGHUP, how long a clean exit may take before the process ends regardless."""
 SYNC_RESTART_SECONDS = 5.0
 """Pause before running the sync worker again after it failed."""
-GENERIC_PROBLEM = "Sorry, something went wrong. Please swipe again or ask staff for help."
-"""Shown instead of any unexpected error: never a traceback on screen (S10)."""
 
 
-class KioskApp(App[None]):
+class KioskApp(Navigation):
     """The full-screen kiosk; build it with :func:`build_app`."""
 
     CSS_PATH = "kiosk.tcss"
@@ -79,40 +91,44 @@ class KioskApp(App[None]):
         Binding("f1", "cheat_sheet", show=False),
         Binding("f9", "staff_login", show=False),
     ]
-    MODES: ClassVar[dict[str, Any]] = {"kiosk": SwipeScreen, "staff": StaffHomeScreen}
-    DEFAULT_MODE: ClassVar[str] = "kiosk"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {KIOSK_MODE: SwipeScreen}
+    DEFAULT_MODE: ClassVar[str] = KIOSK_MODE
 
     sync_status: reactive[SyncStatus | None] = reactive(None, init=False)
     """The latest sync status (online, queue length), read on a timer."""
     reader_status: reactive[str] = reactive("", init=False)
     """What the reader last said about itself, for staff."""
+    wall_time: reactive[float] = reactive(0.0, init=False)
+    """The wall clock, moved once a second; every screen's clock follows it."""
 
     def __init__(
         self,
-        store: Any,
+        store: Store,
         *,
         config: KioskConfig,
         reader_spec: str = "terminal",
         reader_opener: ReaderOpener | None = None,
         sync_runner: SyncRunner | None = None,
         status_reader: StatusReader | None = None,
-        clock: Callable[[], float] | None = None,
+        clock: Clock | None = None,
+        timers: TimerSource | None = None,
         survive_errors: bool = True,
         handle_signals: bool = False,
         systemd: SystemdHooks | None = None,
     ) -> None:
         super().__init__(ansi_color=True)
+        use_config(config)
         self.theme = "ansi-dark"
         self.store = store
-        """The local store (:class:`kiosk.storage.customer_store.Store`)."""
+        """The local store."""
         self.config = config
-        self.clock: Callable[[], float] = clock or time.time
+        """The configuration (screens and widgets read it through ``current_config``)."""
+        self.clock: Clock = clock or time.time
         """Wall-clock seconds: shown on screen and used for PIN locks."""
-        self.staff_actor: str | None = None
-        """Who is logged in to staff mode (recorded in audit rows), or None."""
+        self.set_reactive(KioskApp.wall_time, self.clock())
         self.reader_spec = reader_spec
         self._reader_opener = reader_opener
-        self._reader: Any = None
+        self._reader: CardReader | None = None
         self._sync_runner = sync_runner
         stale_after = dt.timedelta(hours=self.config.stale_after_hours)
         self._status_reader = status_reader or (
@@ -124,9 +140,14 @@ class KioskApp(App[None]):
             TerminalWedge(gap=config.wedge_gap) if reader_spec == "terminal" else None
         )
         """Spots swipes typed into the terminal (reader spec ``terminal``)."""
-        self._idle_timer: Any = None
+        self.idle = IdleTimer(
+            timers or AppTimers(self),
+            timeout=config.inactivity_timeout,
+            on_expired=self._idle_expired,
+        )
+        """The one inactivity timer: any key, click or swipe restarts it."""
         self._systemd = systemd
-        self.pin_screen = PinEntryScreen()
+        self.pin_screen = PinEntryScreen(store, self.clock)
         """The one PIN screen, reused by every visit (see :mod:`kiosk.ui.screens.pin_entry`)."""
 
     # Lifecycle -------------------------------------------------------------------------------
@@ -143,8 +164,9 @@ class KioskApp(App[None]):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, self._exit_on_signal)
-        self._idle_timer = self.set_interval(self.config.inactivity_timeout, self._idle_expired)
+        self.idle.start()
         self.set_interval(self.config.status_interval, self.refresh_sync_status)
+        self.set_interval(1.0, self._tick_clock)
         if self.wedge is not None:
             # Gives back a lone "%" or ";" a person typed, once they pause.
             self.set_interval(self.config.wedge_gap, self._release_wedge_keys)
@@ -177,6 +199,7 @@ class KioskApp(App[None]):
 
     async def on_unmount(self) -> None:
         """Stop the reader thread (it must not keep the process alive) and the watchdog."""
+        self.idle.stop()
         if self._systemd is not None:
             self._systemd.stopping()
             await self._systemd.watchdog.stop()
@@ -225,20 +248,20 @@ class KioskApp(App[None]):
     def on_card_swiped(self, message: CardSwiped) -> None:
         """Every swipe, from a reader thread or the wedge, arrives here."""
         self.note_activity()
-        if self.current_mode == "staff":
+        if self.current_mode == STAFF_MODE:
             # In staff mode a swipe looks a customer up: back to the search, which takes it.
             while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
                 self.pop_screen()
             base = self.screen_stack[0]
-            if isinstance(base, KioskScreen) and not isinstance(self.screen, ModalScreen):
+            if isinstance(base, StaffHomeScreen) and not isinstance(self.screen, ModalScreen):
                 base.take_swipe(message.card_number)
             return
-        flow.begin_customer_session(self, message.card_number)
+        self.begin_visit(message.card_number)
 
     def on_swipe_failed(self, message: SwipeFailed) -> None:
         """A bad swipe: say so on the swipe screen (S10)."""
         self.note_activity()
-        if self.current_mode == "staff":
+        if self.current_mode == STAFF_MODE:
             self.notify(message.reason, severity="warning")
             return
         self.start_over(message.reason)
@@ -247,88 +270,20 @@ class KioskApp(App[None]):
         """Keep the reader's last word for the staff screen."""
         self.reader_status = message.text
 
-    # Activity and starting over ----------------------------------------------------------------
+    # Activity --------------------------------------------------------------------------------
 
     def note_activity(self) -> None:
         """Restart the inactivity countdown (any key, click or swipe)."""
-        if self._idle_timer is not None:
-            self._idle_timer.reset()
+        self.idle.touch()
 
     def _idle_expired(self) -> None:
-        if self.current_mode == "kiosk" and len(self.screen_stack) == 1:
+        if self.current_mode == KIOSK_MODE and len(self.screen_stack) == 1:
             return
         self.start_over()
 
-    def start_over(self, message: str | None = None) -> None:
-        """Clear every input, leave staff mode and go back to the swipe screen (S11)."""
-        self._clear_inputs()
-        if self.current_mode == "staff":
-            self.leave_staff()
-        self._clear_inputs()
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        if message and isinstance(self.screen, SwipeScreen):
-            self.screen.show_notice(message)
-
-    def _clear_inputs(self) -> None:
-        # Values are wiped before the screens go, so no PIN survives in a widget being removed.
-        for screen in self.screen_stack:
-            for widget in screen.query(Input):
-                widget.value = ""
-
-    def fail(self, error: BaseException | str) -> None:
-        """Show a plain message for a storage or unexpected error and start over (S10)."""
-        if isinstance(error, str):
-            text = error
-        elif type(error).__name__ in ("StoreError", "EditError"):
-            text = str(error)
-        else:
-            log.error("unexpected error: %s", type(error).__name__)
-            text = GENERIC_PROBLEM
-        self.start_over(text)
-
-    def show_pin_entry(self, code: str, first_name: str) -> None:
-        """Ask ``code`` for their PIN on the prebuilt PIN screen (the swipe hot path).
-
-        Unlike :meth:`start_over` + :meth:`show_flow`, the swipe screen is not resumed and
-        suspended again on the way, and a re-swipe on the PIN screen only resets it.
-        """
-        screen = self.pin_screen
-        self._clear_inputs()
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        screen.prepare(code, first_name)
-        if self.screen is screen:
-            return
-        if len(self.screen_stack) > 1:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
-
-    def show_flow(self, screen: KioskScreen) -> None:
-        """Show the next step of a flow in place of the current one (one flow screen deep)."""
-        if len(self.screen_stack) > 1:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
-
-    # Staff mode -------------------------------------------------------------------------------
-
-    def enter_staff(self, actor: str) -> None:
-        """Open staff mode for ``actor`` (after a staff PIN or staff card)."""
-        self.staff_actor = actor
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        self.switch_mode("staff")
-
-    def leave_staff(self) -> None:
-        """Close staff mode and drop its screens, so nothing of it stays in memory or on screen."""
-        self.staff_actor = None
-        if self.current_mode != "staff":
-            return
-        self.switch_mode("kiosk")
-        self.remove_mode("staff")
-        self.add_mode("staff", StaffHomeScreen)
+    @on(QueueChanged)
+    def _queue_changed(self) -> None:
+        self.refresh_sync_status()
 
     # Actions and timers -----------------------------------------------------------------------
 
@@ -337,16 +292,17 @@ class KioskApp(App[None]):
 
     def action_staff_login(self) -> None:
         """F9: ask for the staff PIN (only when a staff PIN is configured)."""
-        if self.current_mode == "kiosk" and self.config.staff_pin_hash:
-            flow.ask_staff_pin(self, actor="staff (PIN)")
+        if self.current_mode == KIOSK_MODE and self.config.staff_pin_hash:
+            self.show_flow(StaffLoginScreen(self.store, self.clock, actor="staff (PIN)"))
 
     def action_cheat_sheet(self) -> None:
         """F1 in demo mode: the demo cards and PINs."""
-        if self.config.demo and self.current_mode == "kiosk":
-            from kiosk.ui.screens.cheat_sheet import CheatSheetScreen
-
-            if not isinstance(self.screen, CheatSheetScreen):
-                self.push_screen(CheatSheetScreen())
+        if (
+            self.config.demo
+            and self.current_mode == KIOSK_MODE
+            and not isinstance(self.screen, CheatSheetScreen)
+        ):
+            self.push_screen(CheatSheetScreen())
 
     def refresh_sync_status(self) -> None:
         """Read the sync status (queue length, online) for the indicators."""
@@ -354,6 +310,9 @@ class KioskApp(App[None]):
             self.sync_status = self._status_reader()
         except Exception:  # a busy database must not stop the clock or the screens
             log.warning("could not read the sync status")
+
+    def _tick_clock(self) -> None:
+        self.wall_time = self.clock()
 
 
 def _freeze_gc() -> None:
@@ -364,32 +323,36 @@ def _freeze_gc() -> None:
 
 
 def build_app(
-    store: Any,
+    store: Store,
     *,
     config: KioskConfig | None = None,
-    settings: Any = None,
+    settings: Settings | None = None,
     reader_spec: str = "terminal",
     reader_opener: ReaderOpener | None = None,
     sync_runner: SyncRunner | None = None,
     status_reader: StatusReader | None = None,
-    clock: Callable[[], float] | None = None,
+    clock: Clock | None = None,
+    timers: TimerSource | None = None,
     demo: bool = False,
     survive_errors: bool = True,
     handle_signals: bool = False,
     systemd: SystemdHooks | None = None,
 ) -> KioskApp:
-    """Build the kiosk app from its dependencies.
+    """Build the kiosk app from its dependencies; its configuration becomes the one its screens
+    and widgets read (:func:`kiosk.ui.config.current_config`).
 
     Args:
-        store: the local :class:`~kiosk.storage.customer_store.Store`.
+        store: the local store.
         config: the interface configuration; built from ``settings`` when omitted.
-        settings: :class:`kiosk.settings.Settings` to take the configuration from.
+        settings: the installed settings to take the configuration from.
         reader_spec: ``terminal`` (the wedge reads swipes from the keyboard) or a spec for
             ``device.readers.open_reader``.
         reader_opener: replaces ``device.readers.open_reader`` (tests, demos).
         sync_runner: async callable run as a worker that never exits the app.
         status_reader: replaces reading the sync status from the store's database.
         clock: wall-clock seconds; frozen in snapshots, advanced in lock tests.
+        timers: where the inactivity timer reads time and schedules itself; tests pass a fake
+            whose time moves only when the test says.
         demo: turn on the demo cheat sheet (F1).
         survive_errors: reset to the swipe screen on an unexpected error instead of exiting.
         handle_signals: exit cleanly on SIGTERM/SIGHUP (``kiosk run``/``demo``; not in tests).
@@ -398,8 +361,6 @@ def build_app(
     if config is None:
         config = KioskConfig.from_settings(settings) if settings is not None else KioskConfig()
     if demo and not config.demo:
-        from dataclasses import replace
-
         config = replace(config, demo=True)
     return KioskApp(
         store,
@@ -409,8 +370,8 @@ def build_app(
         sync_runner=sync_runner,
         status_reader=status_reader,
         clock=clock,
+        timers=timers,
         survive_errors=survive_errors,
         handle_signals=handle_signals,
         systemd=systemd,
     )
-

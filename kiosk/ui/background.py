@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
+
+from kiosk.storage.customer_store import EditResult, Store
 
 T = TypeVar("T")
 
 
-def _with_own_connection(store: Any, work: Callable[[Any], T]) -> Callable[[], T]:
+def _with_own_connection(store: Store, work: Callable[[Store], T]) -> Callable[[], T]:
     def call() -> T:
         # type(store): the same Store class the app was given, opened on the same file.
         with type(store)(store.path) as own:
@@ -31,14 +33,14 @@ def _with_own_connection(store: Any, work: Callable[[Any], T]) -> Callable[[], T
     return call
 
 
-async def verify_pin_off_thread(store: Any, code: str, pin: str) -> bool:
+async def verify_pin_off_thread(store: Store, code: str, pin: str) -> bool:
     """``store.verify_pin(code, pin)`` in a worker thread, on a connection of its own."""
     return await asyncio.to_thread(
         _with_own_connection(store, lambda own: bool(own.verify_pin(code, pin)))
     )
 
 
-async def apply_edit_off_thread(store: Any, request: Mapping[str, str]) -> Any:
+async def apply_edit_off_thread(store: Store, request: Mapping[str, str]) -> EditResult:
     """``store.apply_edit(request)`` in a worker thread (a ``customer_PIN`` edit hashes it)."""
     return await asyncio.to_thread(
         _with_own_connection(store, lambda own: own.apply_edit(dict(request)))

@@ -1,15 +1,25 @@
-"""The values the interface is configured with, as one frozen :class:`KioskConfig`.
+"""The values the interface is configured with, as one frozen :class:`KioskConfig`, and the one
+route by which screens and widgets read it: :func:`current_config`.
 
 Kept apart from :mod:`kiosk.settings` so that tests and the demo can build an app without a
 config file; :meth:`KioskConfig.from_settings` maps the installed settings onto it.
+
+Why a ``ContextVar``: widgets are built deep inside screens, and reaching for the app
+(``self.app.config``) would tie every widget to one app class. :func:`use_config` sets the value
+when the app is built (:func:`kiosk.ui.app.build_app`); asyncio copies the context into every
+task the app then starts, so each widget of that app reads that app's configuration, typed.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.storage.pin_locks import DEFAULT_LOCK_SECONDS, DEFAULT_MAX_TRIES
+
+if TYPE_CHECKING:
+    from kiosk.settings import Settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,15 +63,31 @@ class KioskConfig:
     process, and frozen cycles would never be freed."""
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> KioskConfig:
-        """Build from :class:`kiosk.settings.Settings` (duck-typed to keep the UI importable)."""
-        values: dict[str, Any] = {
-            "store_name": settings.store_name,
-            "inactivity_timeout": float(settings.ui.inactivity_timeout_seconds),
-            "staff_pin_hash": settings.ui.staff_pin_hash,
-            "staff_card_hash": settings.ui.staff_card_hash,
-            "pin_max_tries": settings.ui.pin_max_tries,
-            "stale_after_hours": float(settings.sync.stale_after_hours),
-        }
-        values.update(overrides)
-        return cls(**values)
+    def from_settings(cls, settings: Settings, *, freeze_gc: bool = False) -> KioskConfig:
+        """Build from the installed :class:`kiosk.settings.Settings`."""
+        return cls(
+            store_name=settings.store_name,
+            inactivity_timeout=float(settings.ui.inactivity_timeout_seconds),
+            staff_pin_hash=settings.ui.staff_pin_hash,
+            staff_card_hash=settings.ui.staff_card_hash,
+            pin_max_tries=settings.ui.pin_max_tries,
+            stale_after_hours=float(settings.sync.stale_after_hours),
+            freeze_gc=freeze_gc,
+        )
+
+
+_CURRENT: ContextVar[KioskConfig] = ContextVar("kiosk_config")
+
+
+def use_config(config: KioskConfig) -> None:
+    """Make ``config`` the one every screen and widget of the app being built reads."""
+    _CURRENT.set(config)
+
+
+def current_config() -> KioskConfig:
+    """The configuration of the app this code runs in (set by :func:`use_config`).
+
+    Raises:
+        LookupError: no app was built in this context (a widget used outside the kiosk app).
+    """
+    return _CURRENT.get()

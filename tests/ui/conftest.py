@@ -31,17 +31,50 @@ FROZEN_AT = dt.datetime(2025, 3, 14, 9, 30).timestamp()
 """The frozen wall clock of every test (shown as 09:30)."""
 
 
+class FakeAlarm:
+    """A call the app asked for at ``due`` on the fake clock."""
+
+    def __init__(self, due: float, callback: Callable[[], None]) -> None:
+        self.due = due
+        self.callback = callback
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
 class FakeClock:
-    """A wall clock that moves only when told to."""
+    """Time that moves only when the test says: the wall clock (called) and the app's timer
+    source (``now``/``call_after``, kiosk.ui.idle.TimerSource). ``advance`` runs every call
+    that falls due on the way, in order, at its due time."""
 
     def __init__(self) -> None:
-        self.now = FROZEN_AT
+        self.time = FROZEN_AT
+        self.alarms: list[FakeAlarm] = []
 
     def __call__(self) -> float:
-        return self.now
+        return self.time
+
+    def now(self) -> float:
+        return self.time
+
+    def call_after(self, delay: float, callback: Callable[[], None]) -> FakeAlarm:
+        alarm = FakeAlarm(self.time + delay, callback)
+        self.alarms.append(alarm)
+        return alarm
 
     def advance(self, seconds: float) -> None:
-        self.now += seconds
+        end = self.time + seconds
+        while True:
+            due = [a for a in self.alarms if not a.stopped and a.due <= end]
+            if not due:
+                break
+            alarm = min(due, key=lambda a: a.due)
+            self.alarms.remove(alarm)
+            self.time = max(self.time, alarm.due)
+            alarm.callback()
+        self.alarms = [a for a in self.alarms if not a.stopped]
+        self.time = end
 
 
 def frame_text(update: Any) -> str:
@@ -117,7 +150,11 @@ def make_app(store: Store, clock: FakeClock, staff_pin_hash: str) -> AppFactory:
         }
         values.update(overrides)
         return build_app(
-            on_store or store, config=KioskConfig(**values), clock=clock, survive_errors=False
+            on_store or store,
+            config=KioskConfig(**values),
+            clock=clock,
+            timers=clock,
+            survive_errors=False,
         )
 
     return make

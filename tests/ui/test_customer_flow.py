@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from textual.message import Message
 from textual.widgets import Digits
 
 from kiosk.storage import pin_locks
+from kiosk.ui.messages import SessionEnded
+from kiosk.ui.screens.home import GOODBYE
+from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.widgets.inputs import PinInput
 from kiosk.ui.widgets.keypad import Keypad, key_offset
 from tests.ui.conftest import (
@@ -181,3 +185,21 @@ async def test_an_unknown_card_is_offered_registration(make_app) -> None:
         swipe(app, NEW_CARD.card_number)
         await on_screen(pilot, "register-offer-screen")
         assert NEW_CARD.card_number not in screen_svg(app)
+
+
+async def test_screens_report_what_happened_with_typed_messages(make_app) -> None:
+    """Screens post messages (the app moves on); none of them calls back into the app."""
+    seen: list[Message] = []
+    app = make_app()
+    async with app.run_test(size=(80, 25), message_hook=seen.append) as pilot:
+        swipe(app, JANE.card_number)
+        await on_screen(pilot, "pin-screen")
+        await pilot.press(*JANE.pin, "enter")
+        await on_screen(pilot, "home-screen")
+        await pilot.press("enter")  # "Done"
+        await on_screen(pilot, "swipe-screen")
+    unique = list({id(m): m for m in seen}.values())  # the hook sees each hop of a bubble
+    [verified] = [m for m in unique if isinstance(m, PinEntryScreen.Verified)]
+    assert verified.control is app.pin_screen
+    assert verified.code == app.store.find_customer(JANE.card_number)["code"]
+    assert [m.notice for m in unique if isinstance(m, SessionEnded)] == [GOODBYE]

@@ -10,6 +10,7 @@ from device.swipe import Swipe
 from kiosk.storage.sync_state import record_contact
 from kiosk.ui.app import GENERIC_PROBLEM, build_app
 from kiosk.ui.config import KioskConfig
+from kiosk.ui.idle import AppTimers
 from kiosk.ui.widgets.inputs import PinInput
 from tests.ui.conftest import JANE, STAFF_PIN, on_screen, swipe, text_of, wait_until
 
@@ -30,21 +31,43 @@ async def test_no_key_combination_quits_suspends_or_opens_a_palette(make_app) ->
             assert app.screen.id == screen
 
 
-async def test_inactivity_returns_to_the_swipe_screen_and_clears_the_pin_typed(make_app) -> None:
-    app = make_app(inactivity_timeout=0.3)
+async def test_inactivity_returns_to_the_swipe_screen_and_clears_the_pin_typed(
+    make_app, clock
+) -> None:
+    """Time is the test's (a fake timer source): nothing else on the machine can move it."""
+    app = make_app(inactivity_timeout=30)
     async with app.run_test(size=(80, 25)) as pilot:
         swipe(app, JANE.card_number)
         await on_screen(pilot, "pin-screen")
         pin_field = app.screen.query_one(PinInput)
         await pilot.press("2", "4")
-        assert pin_field.value == "24"
+        clock.advance(29.9)
+        await pilot.pause()
+        assert app.screen.id == "pin-screen" and pin_field.value == "24"
+        clock.advance(0.1)
         await on_screen(pilot, "swipe-screen")
         assert pin_field.value == ""
         assert len(app.screen_stack) == 1
 
 
-async def test_inactivity_in_staff_mode_closes_staff_mode_and_clears_the_search(make_app) -> None:
-    app = make_app(inactivity_timeout=0.5)
+async def test_a_key_restarts_the_inactivity_timer(make_app, clock) -> None:
+    app = make_app(inactivity_timeout=30)
+    async with app.run_test(size=(80, 25)) as pilot:
+        swipe(app, JANE.card_number)
+        await on_screen(pilot, "pin-screen")
+        clock.advance(20)
+        await pilot.press("2")
+        clock.advance(29)
+        await pilot.pause()
+        assert app.screen.id == "pin-screen"
+        clock.advance(1)
+        await on_screen(pilot, "swipe-screen")
+
+
+async def test_inactivity_in_staff_mode_closes_staff_mode_and_clears_the_search(
+    make_app, clock
+) -> None:
+    app = make_app(inactivity_timeout=30)
     async with app.run_test(size=(80, 25)) as pilot:
         await pilot.press("f9")
         await on_screen(pilot, "staff-login-screen")
@@ -52,6 +75,7 @@ async def test_inactivity_in_staff_mode_closes_staff_mode_and_clears_the_search(
         await on_screen(pilot, "staff-home-screen")
         search = app.screen.query_one("#search")
         await pilot.press(*"Doe")
+        clock.advance(30)
         await on_screen(pilot, "swipe-screen")
         assert search.value == ""
         assert app.current_mode == "kiosk" and app.staff_actor is None
@@ -139,3 +163,16 @@ async def test_an_unexpected_error_shows_a_plain_message_not_a_traceback(store) 
         await wait_until(pilot, lambda: app.screen.notice == GENERIC_PROBLEM, "plain message")
         assert app.is_running
         assert "secret" not in app.export_screenshot()
+
+
+async def test_the_real_timer_source_calls_back_on_the_app_and_can_be_stopped(store) -> None:
+    """The production timer source (every other test drives a fake one)."""
+    app = build_app(store, config=KioskConfig(cursor_blink=False))
+    async with app.run_test(size=(80, 25)) as pilot:
+        timers = AppTimers(app)
+        fired: list[str] = []
+        timers.call_after(0.05, lambda: fired.append("kept")).stop()
+        timers.call_after(0.05, lambda: fired.append("due"))
+        await wait_until(pilot, lambda: fired == ["due"], "the timer fired")
+        await pilot.pause(0.1)
+        assert fired == ["due"]

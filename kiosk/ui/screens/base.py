@@ -1,35 +1,34 @@
-"""The base of every kiosk screen: :class:`KioskScreen`.
+"""The base of every kiosk screen: :class:`KioskScreen`, and the :data:`Clock` type.
 
-Gives screens typed access to the app (store, config, clock, staff identity), a hook to take a
-swipe before the customer flow does (staff screens use it to look up a customer), and plain
-error reporting that never shows a traceback (S10).
+Screens get what they work on (the store, a customer's code, the clock) through their
+constructor, read the configuration through :func:`kiosk.ui.config.current_config`, and say
+what happened with messages or ``dismiss(result)``: they never call back into the app, so no
+screen imports it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+from kiosk.ui.config import KioskConfig, current_config
+from kiosk.ui.messages import ActionFailed
 
 ResultType = TypeVar("ResultType")
+Clock = Callable[[], float]
+"""Wall-clock seconds (``time.time``); tests pass a fake one that moves when told to."""
 
 
 class KioskScreen(Screen[ResultType]):
     """A screen of the kiosk; see the module docstring."""
 
     @property
-    def kiosk(self) -> KioskApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
+    def config(self) -> KioskConfig:
+        """The app's configuration."""
+        return current_config()
 
-    @property
-    def store(self) -> Any:
-        """The local store."""
-        return self.kiosk.store
-
-    def take_swipe(self, card_number: str) -> bool:
-        """Handle a swipe on this screen; False lets the customer flow start over with it."""
-        return False
+    def report_failure(self, error: BaseException) -> None:
+        """Let the app show a plain message for ``error`` and start over (S10)."""
+        self.post_message(ActionFailed(error))

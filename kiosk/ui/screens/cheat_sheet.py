@@ -27,7 +27,7 @@ class CheatSheetScreen(KioskScreen[None]):
         super().__init__(id="cheat-sheet-screen")
 
     def compose(self) -> ComposeResult:
-        config = self.kiosk.config
+        config = self.config
         yield Static("Demo cheat sheet", classes="title")
         with VerticalScroll(id="cheat-text"):
             yield Static(config.cheat_sheet or "No demo data.")
@@ -45,6 +45,6 @@ class CheatSheetScreen(KioskScreen[None]):
     def _swipe(self, event: Button.Pressed) -> None:
         button_id = event.button.id or ""
         if button_id.startswith("demo-card-"):
-            _label, card = self.kiosk.config.demo_cards[int(button_id.rsplit("-", 1)[1])]
+            _label, card = self.config.demo_cards[int(button_id.rsplit("-", 1)[1])]
             self.dismiss()
             self.app.post_message(CardSwiped(card))

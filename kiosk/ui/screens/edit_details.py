@@ -3,7 +3,8 @@
 Every field the API has is on the form (the profile fields, the password, the account's custom
 fields). Only changed fields are sent (rule M8). Values are checked as the rules say before
 anything is saved; each problem shows under its field and nothing changes. Staff edits go through
-:func:`kiosk.storage.staff.staff_edit`, which records them in the audit table.
+:func:`kiosk.storage.staff.staff_edit`, which records them in the audit table. The screen ends
+with ``dismiss(saved)``; whoever pushed it decides what comes next.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import Button, Static
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import PROFILE_FIELDS
+from kiosk.storage.customer_store import Store
 from kiosk.storage.staff import staff_edit
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.customer_form import CustomerForm, custom_name
@@ -28,12 +30,13 @@ EDIT_FIELDS: tuple[str, ...] = (*PROFILE_FIELDS, "customer_password")
 
 
 class EditDetailsScreen(KioskScreen[bool]):
-    """The edit form; dismissed with True when something was saved (when pushed by staff)."""
+    """The edit form; dismissed with True when something was saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, code: str, *, staff_actor: str | None = None) -> None:
+    def __init__(self, store: Store, code: str, *, staff_actor: str | None = None) -> None:
         super().__init__(id="edit-screen")
+        self.store = store
         self.code = code
         self.staff_actor = staff_actor
 
@@ -59,15 +62,7 @@ class EditDetailsScreen(KioskScreen[bool]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         """Leave without saving."""
-        self._leave(saved=False)
-
-    def _leave(self, *, saved: bool) -> None:
-        if self.staff_actor is not None:
-            self.dismiss(saved)
-            return
-        from kiosk.ui import flow
-
-        flow.after_pin(self.kiosk, self.code)
+        self.dismiss(False)
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
@@ -80,19 +75,22 @@ class EditDetailsScreen(KioskScreen[bool]):
             self.query_one("#form-error", Static).update("Nothing was changed.")
             return
         request = {"code": self.code, **changed}
-        app = self.kiosk
         try:
             if self.staff_actor is not None:
                 shown = ", ".join(sorted(changed))  # field names only: values may be private
                 staff_edit(
-                    app.store, request, actor=self.staff_actor, action="customer.edit", detail=shown
+                    self.store,
+                    request,
+                    actor=self.staff_actor,
+                    action="customer.edit",
+                    detail=shown,
                 )
             else:
-                app.store.apply_edit(request)
+                self.store.apply_edit(request)
         except EditError as error:
             self.query_one("#form-error", Static).update(str(error))
             return
         except Exception as error:
-            app.fail(error)
+            self.report_failure(error)
             return
-        self._leave(saved=True)
+        self.dismiss(True)

@@ -1,19 +1,31 @@
-"""The customer's home: greeting, balances and what they can do: :class:`HomeScreen`."""
+"""The customer's home: greeting, balances and what they can do: :class:`HomeScreen`.
+
+Its buttons say what the customer chose (:class:`HomeScreen.EditChosen`,
+:class:`HomeScreen.ChangePinChosen`, or a :class:`~kiosk.ui.messages.SessionEnded` for "Done");
+the app shows the next step.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Static
 
 from kiosk.domain.secrets import mask_card
+from kiosk.storage.customer_store import Store
+from kiosk.ui.messages import SessionEnded
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.balances import BalanceBoard
 from kiosk.ui.widgets.status_line import StatusLine
+
+GOODBYE = "Thank you, see you soon!"
+"""Shown on the swipe screen after "Done"."""
 
 
 class HomeScreen(KioskScreen[None]):
@@ -21,42 +33,77 @@ class HomeScreen(KioskScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "done", "Done", show=False)]
 
-    def __init__(self, code: str) -> None:
+    @dataclass
+    class EditChosen(Message):
+        """The customer wants to update their details."""
+
+        screen: HomeScreen
+        code: str
+
+        @property
+        def control(self) -> HomeScreen:
+            """The home screen."""
+            return self.screen
+
+    @dataclass
+    class ChangePinChosen(Message):
+        """The customer wants to change their PIN."""
+
+        screen: HomeScreen
+        code: str
+
+        @property
+        def control(self) -> HomeScreen:
+            """The home screen."""
+            return self.screen
+
+    def __init__(self, store: Store, code: str) -> None:
         super().__init__(id="home-screen")
+        self.store = store
         self.code = code
 
     def compose(self) -> ComposeResult:
-        customer = self.store.customer(self.code) or {}
-        balances = self.store.balances(self.code)
-        name = customer.get("first_name") or ""
         yield StatusLine()
         with Vertical(id="home-body"):
-            yield Static(f"Welcome back, {name}!" if name else "Welcome back!", classes="title")
-            card = mask_card(customer.get("card_number"))
-            yield Static(f"Card {card}" if card else "", classes="subtitle")
-            yield BalanceBoard(balances, id="balances")
+            yield Static(self._greeting(), id="home-greeting", classes="title")
+            yield Static(self._card(), id="home-card", classes="subtitle")
+            yield BalanceBoard(self.store.balances(self.code), id="balances")
         with Horizontal(classes="actions"):
             yield Button("Update my details", id="edit", compact=True)
             yield Button("Change PIN", id="change-pin", compact=True)
             yield Button("Done", id="done", variant="primary", compact=True)
 
+    def _greeting(self) -> str:
+        name = (self.store.customer(self.code) or {}).get("first_name") or ""
+        return f"Welcome back, {name}!" if name else "Welcome back!"
+
+    def _card(self) -> str:
+        card = mask_card((self.store.customer(self.code) or {}).get("card_number"))
+        return f"Card {card}" if card else ""
+
     def on_mount(self) -> None:
         """Focus "Done": the common case is a glance at the balance."""
         self.query_one("#done", Button).focus()
 
+    async def refresh_customer(self) -> None:
+        """Read the customer again (after an edit): greeting, card and balances."""
+        self.query_one("#home-greeting", Static).update(self._greeting())
+        self.query_one("#home-card", Static).update(self._card())
+        old = self.query_one("#balances", BalanceBoard)
+        await old.remove()
+        await self.query_one("#home-body", Vertical).mount(
+            BalanceBoard(self.store.balances(self.code), id="balances")
+        )
+
     @on(Button.Pressed, "#edit")
     def _edit(self) -> None:
-        from kiosk.ui.screens.edit_details import EditDetailsScreen
-
-        self.kiosk.show_flow(EditDetailsScreen(self.code))
+        self.post_message(self.EditChosen(self, self.code))
 
     @on(Button.Pressed, "#change-pin")
     def _change_pin(self) -> None:
-        from kiosk.ui.screens.pin_entry import ChoosePinScreen
-
-        self.kiosk.show_flow(ChoosePinScreen(self.code))
+        self.post_message(self.ChangePinChosen(self, self.code))
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:
         """Finish the visit: back to the swipe screen, nothing left on screen."""
-        self.kiosk.start_over("Thank you, see you soon!")
+        self.post_message(SessionEnded(GOODBYE))

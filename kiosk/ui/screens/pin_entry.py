@@ -2,7 +2,9 @@
 
 PINs are typed into masked inputs (keyboard, numeric keypad or the on-screen keypad), checked
 against the stored salted hash (S9) and never displayed. Wrong PINs are counted in the database
-(:mod:`kiosk.storage.pin_locks`), so the lock survives a restart.
+(:mod:`kiosk.storage.pin_locks`), so the lock survives a restart. The screens say what happened
+with messages (``PinEntryScreen.Verified``, ``ChoosePinScreen.Chosen``, a
+:class:`~kiosk.ui.messages.SessionEnded` for a lock or Cancel); the app decides what comes next.
 
 Why :class:`PinEntryScreen` is built once: it is the screen every swipe leads to, so the app
 installs one instance and :meth:`PinEntryScreen.prepare` resets it for each visit; composing and
@@ -17,20 +19,24 @@ again cannot erase a wrong guess.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, Static
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import field_problem
 from kiosk.storage import pin_locks
-from kiosk.ui import flow
+from kiosk.storage.customer_store import Store
 from kiosk.ui.background import apply_edit_off_thread, verify_pin_off_thread
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.messages import SessionEnded
+from kiosk.ui.screens.base import Clock, KioskScreen
+from kiosk.ui.visit import locked_message
 from kiosk.ui.widgets.inputs import PIN_MAX_LENGTH, PinInput
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.status_line import StatusLine
@@ -44,8 +50,12 @@ class PinScreenBase(KioskScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, *, id: str) -> None:
+    def __init__(self, store: Store, clock: Clock, *, id: str) -> None:
         super().__init__(id=id)
+        self.store = store
+        """The local store: PIN hashes and the lock counters."""
+        self.clock = clock
+        """Wall-clock seconds, for the PIN locks."""
         self.checking = False
         """A PIN is being checked or hashed in a worker thread: input is off meanwhile."""
 
@@ -114,18 +124,21 @@ class PinScreenBase(KioskScreen[None]):
         The worker runs on the app, not the screen: leaving the screen must not cancel
         counting a wrong PIN.
         """
-        app = self.kiosk
         try:
-            state = pin_locks.lock_state(app.store.db, lock_key)
+            state = pin_locks.lock_state(self.store.db, lock_key)
         except Exception as error:
-            app.fail(error)
+            self.report_failure(error)
             return
-        now = app.clock()
+        now = self.clock()
         if state.is_locked(now):
-            app.start_over(flow.locked_message(state.remaining(now)))
+            self.post_message(SessionEnded(self.locked_message(state.remaining(now))))
             return
         self.begin_check()
-        app.run_worker(make_check(), group="pin-check", exit_on_error=False)
+        self.app.run_worker(make_check(), group="pin-check", exit_on_error=False)
+
+    def locked_message(self, seconds: float) -> str:
+        """What the person is told when the lock is on."""
+        return locked_message(seconds)
 
     @on(Keypad.Pressed)
     async def _keypad(self, event: Keypad.Pressed) -> None:
@@ -147,14 +160,27 @@ class PinScreenBase(KioskScreen[None]):
 
     def action_cancel(self) -> None:
         """Escape: give up and go back to the swipe screen."""
-        self.kiosk.start_over()
+        self.post_message(SessionEnded())
 
 
 class PinEntryScreen(PinScreenBase):
     """Asks a known customer for their PIN; one instance, reset by :meth:`prepare`."""
 
-    def __init__(self, code: str = "", first_name: str = "") -> None:
-        super().__init__(id="pin-screen")
+    @dataclass
+    class Verified(Message):
+        """The customer typed the right PIN."""
+
+        screen: PinEntryScreen
+        code: str
+        """The customer who proved who they are."""
+
+        @property
+        def control(self) -> PinEntryScreen:
+            """The screen that checked the PIN."""
+            return self.screen
+
+    def __init__(self, store: Store, clock: Clock, code: str = "", first_name: str = "") -> None:
+        super().__init__(store, clock, id="pin-screen")
         self.code = code
         """The customer being asked."""
         self.first_name = first_name
@@ -198,42 +224,76 @@ class PinEntryScreen(PinScreenBase):
             self.check_unless_locked(self.code, lambda: self._check(self.code, pin, self._visit))
 
     async def _check(self, code: str, pin: str, visit: int) -> None:
-        app = self.kiosk
+        config = self.config
         try:
-            correct = await verify_pin_off_thread(app.store, code, pin)
-            now = app.clock()
+            correct = await verify_pin_off_thread(self.store, code, pin)
+            now = self.clock()
             if correct:
-                pin_locks.record_success(app.store.db, code)
+                pin_locks.record_success(self.store.db, code)
             else:
                 state = pin_locks.record_failure(
-                    app.store.db,
+                    self.store.db,
                     code,
                     now=now,
-                    max_tries=app.config.pin_max_tries,
-                    base_seconds=app.config.pin_lock_seconds,
+                    max_tries=config.pin_max_tries,
+                    base_seconds=config.pin_lock_seconds,
                 )
         except Exception as error:
             self.end_check()
             if visit == self._visit and self.is_current:
-                app.fail(error)
+                self.report_failure(error)
             return
         self.end_check()
         if visit != self._visit or not self.is_current:
             return  # the visit ended (timeout, new swipe) while the PIN was checked
         if correct:
-            flow.after_pin(app, code)
+            self.post_message(self.Verified(self, code))
         elif state.is_locked(now):
-            app.start_over(flow.locked_message(state.remaining(now)))
+            self.post_message(SessionEnded(self.locked_message(state.remaining(now))))
         else:
-            left = app.config.pin_max_tries - state.failures
+            left = config.pin_max_tries - state.failures
             self.set_error(f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left.")
 
 
 class ChoosePinScreen(PinScreenBase):
     """Sets a new PIN, typed twice; used for new customers, customers without one, and changes."""
 
-    def __init__(self, code: str, first_name: str = "", *, first_time: bool = False) -> None:
-        super().__init__(id="choose-pin-screen")
+    @dataclass
+    class Chosen(Message):
+        """The new PIN is saved."""
+
+        screen: ChoosePinScreen
+        code: str
+        """The customer whose PIN it is."""
+
+        @property
+        def control(self) -> ChoosePinScreen:
+            """The screen the PIN was chosen on."""
+            return self.screen
+
+    @dataclass
+    class Cancelled(Message):
+        """The customer gave up choosing a PIN (Escape or Cancel); nothing was saved."""
+
+        screen: ChoosePinScreen
+        code: str
+        """The customer who was choosing."""
+
+        @property
+        def control(self) -> ChoosePinScreen:
+            """The screen that was cancelled."""
+            return self.screen
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        code: str,
+        first_name: str = "",
+        *,
+        first_time: bool = False,
+    ) -> None:
+        super().__init__(store, clock, id="choose-pin-screen")
         self.code = code
         self.first_name = first_name
         self.first_time = first_time
@@ -254,11 +314,8 @@ class ChoosePinScreen(PinScreenBase):
         self.query_one("#pin-new", PinInput).focus()
 
     def action_cancel(self) -> None:
-        """Escape or Cancel: back home when changing, back to the swipe screen otherwise."""
-        if self.first_time:
-            self.kiosk.start_over()
-        else:
-            flow.after_pin(self.kiosk, self.code)
+        """Escape or Cancel: say so; the app decides where that leads."""
+        self.post_message(self.Cancelled(self, self.code))
 
     @on(Input.Submitted, "#pin-new")
     def _first(self, event: Input.Submitted) -> None:
@@ -287,14 +344,13 @@ class ChoosePinScreen(PinScreenBase):
             self.set_error("The two PINs are not the same. Please choose again.")
             return
         self.begin_check("Saving your PIN...")
-        self.kiosk.run_worker(self._save(pin), group="pin-save", exit_on_error=False)
+        self.app.run_worker(self._save(pin), group="pin-save", exit_on_error=False)
 
     async def _save(self, pin: str) -> None:
-        app = self.kiosk
         try:
             # Hashing the new PIN (scrypt) happens inside apply_edit: off the UI thread.
-            await apply_edit_off_thread(app.store, {"code": self.code, "customer_PIN": pin})
-            pin_locks.record_success(app.store.db, self.code)
+            await apply_edit_off_thread(self.store, {"code": self.code, "customer_PIN": pin})
+            pin_locks.record_success(self.store.db, self.code)
         except EditError as error:
             self.end_check()
             self.set_error(str(error))
@@ -302,8 +358,8 @@ class ChoosePinScreen(PinScreenBase):
         except Exception as error:
             self.end_check()
             if self.is_current:
-                app.fail(error)
+                self.report_failure(error)
             return
         self.end_check()
         if self.is_current:
-            flow.after_pin(app, self.code)
+            self.post_message(self.Chosen(self, self.code))

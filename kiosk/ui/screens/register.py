@@ -2,24 +2,29 @@
 
 The form is short (name, phone, e-mail; "More details" shows the rest). Saving applies an edit
 that carries only the card number and the fields given, so the store creates the customer by
-rule M4d and queues it for the central API; then the customer chooses a PIN.
+rule M4d and queues it for the central API; then the customer chooses a PIN. The screens post
+:class:`RegisterOfferScreen.Accepted` and :class:`RegisterScreen.Registered`; the app shows the
+next step.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Static
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import PROFILE_FIELDS
 from kiosk.domain.secrets import mask_card
+from kiosk.storage.customer_store import Store
+from kiosk.ui.messages import SessionEnded
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.pin_entry import ChoosePinScreen
 from kiosk.ui.widgets.customer_form import SHORT_FIELDS, CustomerForm
 from kiosk.ui.widgets.status_line import StatusLine
 
@@ -33,6 +38,19 @@ class RegisterOfferScreen(KioskScreen[None]):
     """Tells the customer the card is new and offers to register it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    @dataclass(repr=False)
+    class Accepted(Message):
+        """The customer wants to register the card."""
+
+        screen: RegisterOfferScreen
+        card_number: str
+        """The card to register (never shown whole)."""
+
+        @property
+        def control(self) -> RegisterOfferScreen:
+            """The offer screen."""
+            return self.screen
 
     def __init__(self, card_number: str) -> None:
         super().__init__(id="register-offer-screen")
@@ -54,12 +72,12 @@ class RegisterOfferScreen(KioskScreen[None]):
 
     @on(Button.Pressed, "#register")
     def _register(self) -> None:
-        self.kiosk.show_flow(RegisterScreen(self.card_number))
+        self.post_message(self.Accepted(self, self.card_number))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         """Back to the swipe screen."""
-        self.kiosk.start_over()
+        self.post_message(SessionEnded())
 
 
 class RegisterScreen(KioskScreen[None]):
@@ -67,8 +85,23 @@ class RegisterScreen(KioskScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, card_number: str) -> None:
+    @dataclass
+    class Registered(Message):
+        """The new customer is saved (and queued for the central API)."""
+
+        screen: RegisterScreen
+        code: str
+        """The new customer's code."""
+        first_name: str
+
+        @property
+        def control(self) -> RegisterScreen:
+            """The registration screen."""
+            return self.screen
+
+    def __init__(self, store: Store, card_number: str) -> None:
         super().__init__(id="register-screen")
+        self.store = store
         self.card_number = card_number
 
     def compose(self) -> ComposeResult:
@@ -94,7 +127,7 @@ class RegisterScreen(KioskScreen[None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         """Escape: nothing is saved."""
-        self.kiosk.start_over()
+        self.post_message(SessionEnded())
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
@@ -105,14 +138,13 @@ class RegisterScreen(KioskScreen[None]):
         if not values.get("first_name"):
             form.show_errors({"first_name": "Please enter your first name"})
             return
-        app = self.kiosk
         try:
             # Only the card number identifies the new customer: rule M4d creates it.
-            result = app.store.apply_edit({"card_number": self.card_number, **values})
+            result = self.store.apply_edit({"card_number": self.card_number, **values})
         except EditError as error:
             self.query_one("#form-error", Static).update(str(error))
             return
         except Exception as error:
-            app.fail(error)
+            self.report_failure(error)
             return
-        app.show_flow(ChoosePinScreen(result.plan.code, values["first_name"], first_time=True))
+        self.post_message(self.Registered(self, result.plan.code, values["first_name"]))

@@ -2,12 +2,15 @@
 
 A customer is found by swiping their card here or by typing a name, phone, card or code.
 Card numbers in the results show only their last 4 digits (S8). The screen also shows the
-reader status and the sync state, so staff can tell why nothing is being sent.
+reader status and the sync state, so staff can tell why nothing is being sent. It pushes the
+customer and queue screens itself (they ``dismiss``); leaving posts a
+:class:`~kiosk.ui.messages.SessionEnded`.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,14 +19,20 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.domain.edit_rules import EditError
 from kiosk.domain.secrets import mask_card
+from kiosk.storage.customer_store import Store
 from kiosk.storage.staff import search_customers
+from kiosk.storage.sync_state import SyncStatus
+from kiosk.ui.messages import SessionEnded
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.staff_customer import StaffCustomerScreen
+from kiosk.ui.screens.staff_queue import SyncQueueScreen
 from kiosk.ui.widgets.inputs import KioskInput
 from kiosk.ui.widgets.status_line import StatusLine
 
 
-def customer_label(row: dict[str, Any]) -> str:
+def customer_label(row: Mapping[str, str | None]) -> str:
     """One search result: name, masked card, phone."""
     name = " ".join(filter(None, (row.get("first_name"), row.get("last_name")))) or "(no name)"
     card = mask_card(row.get("card_number")) or "no card"
@@ -37,12 +46,15 @@ class StaffHomeScreen(KioskScreen[None]):
         Binding("escape", "leave", "Leave staff mode", show=False)
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store, actor: str) -> None:
         super().__init__(id="staff-home-screen")
+        self.store = store
+        self.actor = actor
+        """Who is logged in (recorded in audit rows)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
-        yield Static(f"Staff mode - {self.kiosk.staff_actor or ''}", classes="title")
+        yield Static(f"Staff mode - {self.actor}", classes="title")
         yield Static("Swipe a card, or type a name, phone or card number:", classes="subtitle")
         yield KioskInput(placeholder="Search", id="search")
         yield OptionList(id="results")
@@ -61,7 +73,7 @@ class StaffHomeScreen(KioskScreen[None]):
     def _show_reader(self, text: str) -> None:
         self.query_one("#staff-reader", Static).update(f"Reader: {text or 'no report yet'}")
 
-    def _show_sync(self, status: Any) -> None:
+    def _show_sync(self, status: SyncStatus | None) -> None:
         if status is None:
             text = "Sync: status unknown"
         else:
@@ -97,30 +109,28 @@ class StaffHomeScreen(KioskScreen[None]):
 
     def open_customer(self, code: str) -> None:
         """Show one customer's staff screen."""
-        from kiosk.ui.screens.staff_customer import StaffCustomerScreen
+        self.app.push_screen(StaffCustomerScreen(self.store, code, actor=self.actor))
 
-        self.app.push_screen(StaffCustomerScreen(code))
-
-    def take_swipe(self, card_number: str) -> bool:
+    def take_swipe(self, card_number: str) -> None:
         """A swipe in staff mode looks the customer up instead of starting a customer visit."""
         try:
             customer = self.store.find_customer(card_number)
-        except Exception as error:
-            self.notify(str(error) if type(error).__name__ == "EditError" else "Lookup failed")
-            return True
+        except EditError as error:  # the card is shared by two customers (M4b)
+            self.notify(str(error), severity="warning")
+            return
+        except Exception:
+            self.notify("Lookup failed", severity="error")
+            return
         if customer is None:
             self.notify(f"No customer has card {mask_card(card_number)}", severity="warning")
         else:
             self.open_customer(customer["code"])
-        return True
 
     @on(Button.Pressed, "#queue")
     def _queue(self) -> None:
-        from kiosk.ui.screens.staff_queue import SyncQueueScreen
-
-        self.app.push_screen(SyncQueueScreen())
+        self.app.push_screen(SyncQueueScreen(self.store, actor=self.actor))
 
     @on(Button.Pressed, "#leave")
     def action_leave(self) -> None:
         """Back to the customer-facing swipe screen."""
-        self.kiosk.start_over()
+        self.post_message(SessionEnded())

@@ -2,28 +2,46 @@
 
 The staff PIN is checked against the configured hash (S9). Wrong staff PINs are counted in the
 same ``pin_locks`` table as customers', so guessing it locks staff login for a growing time.
+A right PIN posts :class:`StaffLoginScreen.Verified`; the app opens staff mode.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from kiosk.storage import pin_locks
+from kiosk.storage.customer_store import Store
 from kiosk.storage.staff import STAFF_LOCK_KEY, verify_staff_pin
-from kiosk.ui import flow
+from kiosk.ui.messages import SessionEnded
+from kiosk.ui.screens.base import Clock
 from kiosk.ui.screens.pin_entry import PinScreenBase
 from kiosk.ui.widgets.inputs import PinInput
 
 
 class StaffLoginScreen(PinScreenBase):
-    """Asks for the staff PIN; opens staff mode as ``actor``."""
+    """Asks for the staff PIN on behalf of ``actor``."""
 
-    def __init__(self, actor: str) -> None:
-        super().__init__(id="staff-login-screen")
+    @dataclass
+    class Verified(Message):
+        """The staff PIN was right: staff mode may open."""
+
+        screen: StaffLoginScreen
+        actor: str
+        """Who logs in (recorded in audit rows)."""
+
+        @property
+        def control(self) -> StaffLoginScreen:
+            """The login screen."""
+            return self.screen
+
+    def __init__(self, store: Store, clock: Clock, actor: str) -> None:
+        super().__init__(store, clock, id="staff-login-screen")
         self.actor = actor
 
     def compose(self) -> ComposeResult:
@@ -44,12 +62,12 @@ class StaffLoginScreen(PinScreenBase):
             self.check_unless_locked(STAFF_LOCK_KEY, lambda: self._check(pin))
 
     async def _check(self, pin: str) -> None:
-        app = self.kiosk
-        db = app.store.db
+        config = self.config
+        db = self.store.db
         try:
             # scrypt in a worker thread: the screen stays live while it runs.
-            correct = await asyncio.to_thread(verify_staff_pin, pin, app.config.staff_pin_hash)
-            now = app.clock()
+            correct = await asyncio.to_thread(verify_staff_pin, pin, config.staff_pin_hash)
+            now = self.clock()
             if correct:
                 pin_locks.record_success(db, STAFF_LOCK_KEY)
             else:
@@ -57,20 +75,20 @@ class StaffLoginScreen(PinScreenBase):
                     db,
                     STAFF_LOCK_KEY,
                     now=now,
-                    max_tries=app.config.pin_max_tries,
-                    base_seconds=app.config.pin_lock_seconds,
+                    max_tries=config.pin_max_tries,
+                    base_seconds=config.pin_lock_seconds,
                 )
         except Exception as error:
             self.end_check()
             if self.is_current:
-                app.fail(error)
+                self.report_failure(error)
             return
         self.end_check()
         if not self.is_current:
             return
         if correct:
-            app.enter_staff(self.actor)
+            self.post_message(self.Verified(self, self.actor))
         elif state.is_locked(now):
-            app.start_over(flow.locked_message(state.remaining(now)))
+            self.post_message(SessionEnded(self.locked_message(state.remaining(now))))
         else:
             self.set_error("Wrong staff PIN.")

@@ -18,7 +18,9 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.domain.secrets import mask_card
+from kiosk.storage.customer_store import Store
 from kiosk.storage.outbox import OutboxEntry
+from kiosk.ui.messages import QueueChanged
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.widgets.inputs import KioskInput
@@ -52,8 +54,11 @@ class SyncQueueScreen(KioskScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", show=False)]
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store, *, actor: str) -> None:
         super().__init__(id="sync-queue-screen")
+        self.store = store
+        self.actor = actor
+        """Who is logged in (recorded in audit rows)."""
         self.entries: dict[str, OutboxEntry] = {}
 
     def compose(self) -> ComposeResult:
@@ -108,13 +113,13 @@ class SyncQueueScreen(KioskScreen[None]):
             self.notify("Only an entry that needs attention can be retried", severity="warning")
             return
         try:
-            self.store.outbox.retry(entry.entry_id, actor=self.kiosk.staff_actor or "staff")
+            self.store.outbox.retry(entry.entry_id, actor=self.actor)
         except Exception as error:
             self.notify(f"Could not retry: {error}", severity="error")
             return
         self.notify("It will be sent again")
         self.reload()
-        self.kiosk.refresh_sync_status()
+        self.post_message(QueueChanged())
 
     @on(Button.Pressed, "#discard")
     def _discard(self) -> None:
@@ -136,9 +141,10 @@ class SyncQueueScreen(KioskScreen[None]):
         if not await self.app.push_screen_wait(ConfirmScreen(question, yes="Discard")):
             return
         try:
-            self.store.outbox.discard(entry.entry_id,
+            self.store.outbox.discard(
+                entry.entry_id,
                 reason=reason,
-                actor=self.kiosk.staff_actor or "staff",
+                actor=self.actor,
             )
         except Exception as error:
             self.notify(f"Could not discard: {error}", severity="error")
@@ -146,7 +152,7 @@ class SyncQueueScreen(KioskScreen[None]):
         reason_input.value = ""
         self.notify("Discarded")
         self.reload()
-        self.kiosk.refresh_sync_status()
+        self.post_message(QueueChanged())
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

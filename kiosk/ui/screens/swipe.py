@@ -25,7 +25,7 @@ class SwipeScreen(KioskScreen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine()
         with Vertical(id="swipe-body"):
-            yield Static(self.kiosk.config.store_name, id="swipe-store")
+            yield Static(self.config.store_name, id="swipe-store")
             with Center():
                 yield Static("Swipe your card", id="swipe-prompt")
             with Center():
@@ -33,7 +33,7 @@ class SwipeScreen(KioskScreen[None]):
         yield Static(self._hint(), id="swipe-hint", classes="hint")
 
     def _hint(self) -> str:
-        if self.kiosk.config.demo:
+        if self.config.demo:
             return "Demo: F1 shows the demo cards and PINs"
         return "Welcome"
 
@@ -44,7 +44,7 @@ class SwipeScreen(KioskScreen[None]):
         notice.add_class("-shown")
         if self._notice_timer is not None:
             self._notice_timer.stop()
-        self._notice_timer = self.set_timer(self.kiosk.config.message_seconds, self.clear_notice)
+        self._notice_timer = self.set_timer(self.config.message_seconds, self.clear_notice)
 
     def clear_notice(self) -> None:
         """Remove the notice."""

@@ -1,14 +1,18 @@
 """Text inputs for the kiosk: :class:`KioskInput` (compact, no tall borders) and :class:`PinInput`.
 
 Compact inputs draw without the block glyphs the Linux console fonts lack. The cursor blink
-follows the app's configuration so that snapshots do not depend on timing.
+follows the app's configuration (:func:`kiosk.ui.config.current_config`) so that snapshots do not
+depend on timing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.widgets import Input
+
+from kiosk.ui.config import current_config
 
 PIN_MAX_LENGTH = 8
 """Longest PIN accepted (rule: 4 to 8 digits)."""
@@ -38,8 +42,7 @@ class KioskInput(Input):
 
     def on_mount(self) -> None:
         """Apply the configured cursor blink."""
-        config = getattr(self.app, "config", None)
-        self.cursor_blink = bool(getattr(config, "cursor_blink", True))
+        self.cursor_blink = current_config().cursor_blink
 
 
 class PinInput(KioskInput):
@@ -54,7 +57,7 @@ class PinInput(KioskInput):
             id=id,
         )
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Numeric keypad with NumLock off: treat its navigation keys as digits."""
         digit = KEYPAD_KEYS.get(event.key)
         if digit is not None:

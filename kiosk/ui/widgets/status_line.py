@@ -1,22 +1,26 @@
 """The top line of every screen: store name, sync indicator and clock.
 
-Provides :class:`StatusLine`. The sync indicator shows "Online" or "Offline" with the number of
-changes waiting to be sent; it follows the app's ``sync_status`` reactive, which the app reads
-from the database on a timer. Colour is never the only signal: the words say it too.
+Provides :class:`StatusLine` and :func:`sync_text`. The sync indicator shows "Online" or
+"Offline" with the number of changes waiting to be sent; it follows the app's ``sync_status``
+reactive, which the app reads from the database on a timer, and the clock follows the app's
+``wall_time`` reactive, which the app moves once a second (one timer for every screen). Colour
+is never the only signal: the words say it too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from kiosk.storage.sync_state import SyncStatus
+from kiosk.ui.config import current_config
 
-def sync_text(status: Any) -> tuple[str, bool]:
-    """The indicator text for a :class:`~kiosk.storage.sync_state.SyncStatus` and whether online."""
+
+def sync_text(status: SyncStatus | None) -> tuple[str, bool]:
+    """The indicator text for a sync status and whether online."""
     if status is None:
         return "Offline", False
     waiting = status.pending + status.attention
@@ -38,18 +42,16 @@ class StatusLine(Horizontal):
         self._clock_shown = ""
 
     def compose(self) -> ComposeResult:
-        config = getattr(self.app, "config", None)
-        yield Static(getattr(config, "store_name", ""), id="store-name")
+        yield Static(current_config().store_name, id="store-name")
         yield Static("", id="sync-indicator")
         yield Static("", id="clock")
 
     def on_mount(self) -> None:
-        """Follow the sync status and tick the clock."""
+        """Follow the sync status and the app's clock."""
         self.watch(self.app, "sync_status", self._show_sync, init=True)
-        self._tick()
-        self.set_interval(1.0, self._tick)
+        self.watch(self.app, "wall_time", self._show_time, init=True)
 
-    def _show_sync(self, status: Any) -> None:
+    def _show_sync(self, status: SyncStatus | None) -> None:
         shown = sync_text(status)
         if shown == self._sync_shown:
             return
@@ -60,9 +62,8 @@ class StatusLine(Horizontal):
         indicator.set_class(online, "-online")
         indicator.set_class(not online, "-offline")
 
-    def _tick(self) -> None:
-        clock = getattr(self.app, "clock", None)
-        text = dt.datetime.fromtimestamp(clock() if clock else 0).strftime("%H:%M")
+    def _show_time(self, seconds: float) -> None:
+        text = dt.datetime.fromtimestamp(seconds).strftime("%H:%M")
         if text != self._clock_shown:
             self._clock_shown = text
             # The clock has a fixed width: a new minute needs a repaint, never a layout.

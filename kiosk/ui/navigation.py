@@ -1,0 +1,241 @@
+"""Moving between screens: :class:`Navigation`, the part of the app that decides what comes next.
+
+Screens say what happened (``PinEntryScreen.Verified``, ``RegisterScreen.Registered``, a
+:class:`~kiosk.ui.messages.SessionEnded`, ...) and never call back into the app; the ``@on``
+handlers here pick the next screen. A swipe's first step is decided by
+:func:`kiosk.ui.visit.after_swipe`. Customer-flow screens are shown one deep over the swipe
+screen (:meth:`Navigation.show_flow`); dialogs are pushed and answer with ``dismiss(result)``.
+Staff screens live in their own mode, added at login and removed at logout.
+
+:class:`~kiosk.ui.app.KioskApp` is built on this class; kept apart so that the wiring (reader,
+sync, timers, systemd) and the order of screens can each be read on their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from textual import on
+from textual.app import App
+from textual.screen import Screen
+from textual.widgets import Input
+
+from kiosk.domain.edit_rules import EditError
+from kiosk.storage.customer_store import Store
+from kiosk.storage.database import StoreError
+from kiosk.storage.staff import verify_staff_card
+from kiosk.ui.config import KioskConfig
+from kiosk.ui.messages import ActionFailed, SessionEnded
+from kiosk.ui.screens.base import Clock
+from kiosk.ui.screens.edit_details import EditDetailsScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.pin_entry import ChoosePinScreen, PinEntryScreen
+from kiosk.ui.screens.register import RegisterOfferScreen, RegisterScreen
+from kiosk.ui.screens.staff_home import StaffHomeScreen
+from kiosk.ui.screens.staff_login import StaffLoginScreen
+from kiosk.ui.screens.swipe import SwipeScreen
+from kiosk.ui.visit import AskPin, CheckStaffCard, ChoosePin, OfferRegistration, Refuse, after_swipe
+
+log = logging.getLogger(__name__)
+
+GENERIC_PROBLEM = "Sorry, something went wrong. Please swipe again or ask staff for help."
+"""Shown instead of any unexpected error: never a traceback on screen (S10)."""
+KIOSK_MODE = "kiosk"
+"""The customer-facing mode: the swipe screen and one flow screen over it."""
+STAFF_MODE = "staff"
+"""The mode staff screens live in; added at login and removed at logout, so nothing of a staff
+session outlives it."""
+
+
+class Navigation(App[None]):
+    """Which screen comes next; see the module docstring."""
+
+    store: Store
+    """The local store (set by the app)."""
+    config: KioskConfig
+    """The configuration (set by the app)."""
+    clock: Clock
+    """Wall-clock seconds (set by the app)."""
+    pin_screen: PinEntryScreen
+    """The one prebuilt PIN screen (set by the app)."""
+    staff_actor: str | None = None
+    """Who is logged in to staff mode (recorded in audit rows), or None."""
+
+    # The customer's visit ----------------------------------------------------------------------
+
+    def begin_visit(self, card_number: str) -> None:
+        """Start (or restart) a customer's visit for a swiped card (see :mod:`kiosk.ui.visit`)."""
+        try:
+            step = after_swipe(
+                self.store,
+                card_number,
+                now=self.clock(),
+                staff_card=self.config.staff_card_hash is not None,
+            )
+        except Exception as error:
+            self.fail(error)
+            return
+        if isinstance(step, AskPin):
+            self.show_pin_entry(step.code, step.first_name)
+            return
+        self.start_over()
+        if isinstance(step, Refuse):
+            self.start_over(step.notice)
+        elif isinstance(step, ChoosePin):
+            self.show_flow(
+                ChoosePinScreen(self.store, self.clock, step.code, step.first_name, first_time=True)
+            )
+        elif isinstance(step, OfferRegistration):
+            self.show_flow(RegisterOfferScreen(step.card_number))
+        elif isinstance(step, CheckStaffCard):
+            # The scrypt check of a staff card costs ~50 ms (more on a Pi): in a thread.
+            self.run_worker(
+                self._unknown_card(step.card_number), group="staff-card", exit_on_error=False
+            )
+
+    async def _unknown_card(self, card_number: str) -> None:
+        try:
+            is_staff = await asyncio.to_thread(
+                verify_staff_card, card_number, self.config.staff_card_hash
+            )
+        except Exception as error:
+            self.fail(error)
+            return
+        if len(self.screen_stack) > 1 or self.current_mode != KIOSK_MODE:
+            return  # something else started while the card was checked
+        if is_staff:
+            self.show_flow(
+                StaffLoginScreen(self.store, self.clock, actor=f"staff card {card_number[-4:]}")
+            )
+        else:
+            self.show_flow(RegisterOfferScreen(card_number))
+
+    @on(PinEntryScreen.Verified)
+    def _pin_verified(self, message: PinEntryScreen.Verified) -> None:
+        self.show_flow(HomeScreen(self.store, message.code))
+
+    @on(ChoosePinScreen.Chosen)
+    def _pin_chosen(self, message: ChoosePinScreen.Chosen) -> None:
+        self.show_flow(HomeScreen(self.store, message.code))
+
+    @on(ChoosePinScreen.Cancelled)
+    def _pin_not_chosen(self, message: ChoosePinScreen.Cancelled) -> None:
+        if message.screen.first_time:
+            self.start_over()
+        else:
+            self.show_flow(HomeScreen(self.store, message.code))
+
+    @on(RegisterOfferScreen.Accepted)
+    def _registration_accepted(self, message: RegisterOfferScreen.Accepted) -> None:
+        self.show_flow(RegisterScreen(self.store, message.card_number))
+
+    @on(RegisterScreen.Registered)
+    def _registered(self, message: RegisterScreen.Registered) -> None:
+        screen = ChoosePinScreen(
+            self.store, self.clock, message.code, message.first_name, first_time=True
+        )
+        self.show_flow(screen)
+
+    @on(HomeScreen.EditChosen)
+    def _edit_chosen(self, message: HomeScreen.EditChosen) -> None:
+        home = message.screen
+
+        async def closed(saved: bool | None) -> None:
+            if saved:
+                await home.refresh_customer()
+
+        self.push_screen(EditDetailsScreen(self.store, message.code), closed)
+
+    @on(HomeScreen.ChangePinChosen)
+    def _change_pin_chosen(self, message: HomeScreen.ChangePinChosen) -> None:
+        self.show_flow(ChoosePinScreen(self.store, self.clock, message.code))
+
+    @on(SessionEnded)
+    def _session_ended(self, message: SessionEnded) -> None:
+        self.start_over(message.notice or None)
+
+    @on(ActionFailed)
+    def _action_failed(self, message: ActionFailed) -> None:
+        self.fail(message.error)
+
+    # Starting over ---------------------------------------------------------------------------
+
+    def start_over(self, message: str | None = None) -> None:
+        """Clear every input, leave staff mode and go back to the swipe screen (S11)."""
+        self._clear_inputs()
+        if self.current_mode == STAFF_MODE:
+            self.leave_staff()
+        self._clear_inputs()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if message and isinstance(self.screen, SwipeScreen):
+            self.screen.show_notice(message)
+
+    def _clear_inputs(self) -> None:
+        # Values are wiped before the screens go, so no PIN survives in a widget being removed.
+        for screen in self.screen_stack:
+            for widget in screen.query(Input):
+                widget.value = ""
+
+    def fail(self, error: BaseException | str) -> None:
+        """Show a plain message for a storage or unexpected error and start over (S10)."""
+        if isinstance(error, str):
+            text = error
+        elif isinstance(error, StoreError | EditError):
+            text = str(error)
+        else:
+            log.error("unexpected error: %s", type(error).__name__)
+            text = GENERIC_PROBLEM
+        self.start_over(text)
+
+    def show_pin_entry(self, code: str, first_name: str) -> None:
+        """Ask ``code`` for their PIN on the prebuilt PIN screen (the swipe hot path).
+
+        Unlike :meth:`start_over` + :meth:`show_flow`, the swipe screen is not resumed and
+        suspended again on the way, and a re-swipe on the PIN screen only resets it.
+        """
+        screen = self.pin_screen
+        self._clear_inputs()
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        screen.prepare(code, first_name)
+        if self.screen is screen:
+            return
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def show_flow(self, screen: Screen[Any]) -> None:
+        """Show the next step of a flow in place of the current one (one flow screen deep)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    # Staff mode -------------------------------------------------------------------------------
+
+    @on(StaffLoginScreen.Verified)
+    def _staff_verified(self, message: StaffLoginScreen.Verified) -> None:
+        self.enter_staff(message.actor)
+
+    def enter_staff(self, actor: str) -> None:
+        """Open staff mode for ``actor`` (after a staff PIN or staff card)."""
+        self.staff_actor = actor
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        store = self.store
+        self.add_mode(STAFF_MODE, lambda: StaffHomeScreen(store, actor))
+        self.switch_mode(STAFF_MODE)
+
+    def leave_staff(self) -> None:
+        """Close staff mode and drop its screens, so nothing of it stays in memory or on screen."""
+        self.staff_actor = None
+        if self.current_mode != STAFF_MODE:
+            return
+        self.switch_mode(KIOSK_MODE)
+        self.remove_mode(STAFF_MODE)
