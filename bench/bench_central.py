@@ -25,26 +25,25 @@ from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from kiosk.central import queries
 from kiosk.central.client import CentralClient
-from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
 from kiosk.domain.fields import Campaign
-from kiosk.storage.customer_store import Store, utc_now
+from kiosk.reference import queries
+from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
+from kiosk.reference.store import ReferenceStore, utc_now
 
 
 def seed(path: Path, customers: int) -> list[str]:
     """Fill a new store with ``customers`` customers in one transaction; return their cards."""
     rng = random.Random(1)
     cards = [str(4_000_000_000 + n) for n in range(customers)]
-    with Store(path) as store:
+    with ReferenceStore(path) as store:
         store.define_campaign(Campaign("1", "Points", "points"))
         now = utc_now()
         rows = [
             (str(rng.randint(10**15, 10**16 - 1)), card, f"First{n}", f"Last{n}", now, now)
             for n, card in enumerate(cards)
         ]
-        conn = store.db.conn
-        with conn:
+        with store.transaction() as conn:
             conn.executemany(
                 "INSERT INTO customers (code, card_number, first_name, last_name, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -124,13 +123,10 @@ async def run(customers: int, requests: int, concurrency: int) -> None:
         trivial.shutdown()
         trivial.server_close()
 
-        with Store(Path(tmp) / "central.db") as store:
-            queries.prepare(store.db.conn)
-            results[("no HTTP: Store.apply_edit", "c=1")] = measure_sync(
+        with ReferenceStore(Path(tmp) / "central.db") as store:
+            results[("no HTTP: ReferenceStore.apply_edit", "c=1")] = measure_sync(
                 requests,
-                lambda n: store.apply_edit(
-                    {"card_number": sample[n], "city": f"C{n}"}, enqueue=False
-                ),
+                lambda n: store.apply_edit({"card_number": sample[n], "city": f"C{n}"}),
             )
             results[("no HTTP: search query", "c=1")] = measure_sync(
                 requests,

@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 from kiosk.central.client import CentralClient
-from kiosk.central.server import DEFAULT_CREDENTIALS
 from kiosk.domain.fields import Campaign
+from kiosk.reference.server import DEFAULT_CREDENTIALS
+from kiosk.reference.store import ReferenceStore
 from kiosk.storage.customer_store import Store
 from kiosk.sync.pull import pull
 from kiosk.sync.worker import SyncWorker
@@ -69,12 +70,10 @@ def start_central(db: Path, latency_ms: float) -> tuple[subprocess.Popen[bytes],
 async def run(args: argparse.Namespace, directory: Path) -> None:
     rng = random.Random(5)
     cards = [f"9{i:09d}" for i in range(args.customers)]
-    with Store(directory / "central.db") as central_store:
+    with ReferenceStore(directory / "central.db") as central_store:
         central_store.define_campaign(Campaign("1", "Points", "points"))
         for card in cards:
-            central_store.apply_edit(
-                {"card_number": card, "first_name": "B", "send_no_email": "y"}, enqueue=False
-            )
+            central_store.apply_edit({"card_number": card, "first_name": "B", "send_no_email": "y"})
     central, url = start_central(directory / "central.db", args.latency_ms)
     ours, naive = Store(directory / "ours.db"), Store(directory / "naive.db")
     async with CentralClient(url, DEFAULT_CREDENTIALS, timeout=10) as client:

@@ -245,15 +245,17 @@ def kiosk_run_first_frame(db: Path, runs: int) -> list[float]:
 
 async def online_first(cards: list[str], latency_ms: float) -> list[float]:
     from kiosk.central.client import CentralClient
-    from kiosk.central.faults import FaultConfig
-    from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
+    from kiosk.reference.faults import FaultConfig
+    from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
+    from kiosk.reference.store import ReferenceStore
+    from kiosk.reference.store import utc_now as central_now
 
     work = Path(tempfile.mkdtemp(prefix="kiosk-bench-central-"))
     central_db = work / "central.db"
     # The central store holds just the swiped customers: the added latency dominates anyway.
-    with Store(central_db) as store, write_transaction(store.db):
-        now = utc_now()
-        store.db.conn.executemany(
+    with ReferenceStore(central_db) as store, store.transaction() as conn:
+        now = central_now()
+        conn.executemany(
             "INSERT INTO customers (code, card_number, first_name, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?)",
             [(f"{i:016d}", card, "Bench", now, now) for i, card in enumerate(cards)],

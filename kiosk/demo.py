@@ -13,10 +13,13 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.fields import Campaign, CustomFieldDef
 from kiosk.storage.customer_store import Store
+
+if TYPE_CHECKING:
+    from kiosk.reference.store import ReferenceStore
 
 DEMO_STAFF_PIN = "1234"
 """The demo staff PIN (its hash is ``kiosk.settings.DEMO_STAFF_PIN_HASH``)."""
@@ -96,11 +99,26 @@ def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> N
         request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
         if card.pin:
             request["customer_PIN"] = card.pin
-        code = store.apply_edit(request, enqueue=False).plan.code
+        code = store.seed_synced(request).code
         for campaign_id, amount in card.credits:
-            store.apply_edit(
-                {"code": code, "campaign_id": campaign_id, "auto_add": amount}, enqueue=False
-            )
+            store.seed_synced({"code": code, "campaign_id": campaign_id, "auto_add": amount})
+
+
+def _seed_demo_central(central: ReferenceStore, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
+    """The same demo data at the reference central API (its own file)."""
+    for campaign in DEMO_CAMPAIGNS:
+        central.define_campaign(campaign)
+    for definition in DEMO_CUSTOM_FIELDS:
+        central.define_custom_field(definition)
+    for card in cards:
+        if not card.customer:
+            continue
+        request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
+        if card.pin:
+            request["customer_PIN"] = card.pin
+        code = central.apply_edit(request).code
+        for campaign_id, amount in card.credits:
+            central.apply_edit({"code": code, "campaign_id": campaign_id, "auto_add": amount})
 
 
 def cheat_sheet(cards: tuple[DemoCard, ...] = DEMO_CARDS) -> str:
@@ -161,12 +179,13 @@ def prepare_demo(*, with_central: bool = True) -> DemoSetup:
 
 def _start_central(setup: DemoSetup) -> None:
     from kiosk.central.client import CentralClient
-    from kiosk.central.server import DEFAULT_CREDENTIALS, start_server
+    from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
+    from kiosk.reference.store import ReferenceStore
     from kiosk.sync.service import SyncService
 
     central_path = setup.directory / "central.db"
-    with Store(central_path) as central:
-        seed_demo_store(central)
+    with ReferenceStore(central_path) as central:
+        _seed_demo_central(central)
     setup.server = start_server(central_path)
     url = setup.server.url
     service = SyncService(setup.store, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))

@@ -89,7 +89,7 @@ def _register_known_secrets() -> None:
     for key in API_KEYS:
         register_secret(key)
     try:
-        from kiosk.central.server import DEFAULT_CREDENTIALS
+        from kiosk.reference.server import DEFAULT_CREDENTIALS
 
         register_secret(DEFAULT_CREDENTIALS.api_key)
     except (ImportError, AttributeError):  # the leak test still checks the fixed key

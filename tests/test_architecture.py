@@ -1,11 +1,15 @@
 """Imports flow one way (design.md layout; style.md): ``device`` stands alone, and inside the
-kiosk ``ui`` -> ``sync`` -> ``storage``/``central`` -> ``domain``. Checked statically over every
-import statement, those inside functions included, so a lazy import cannot slip through; every
-module of ``kiosk/`` and ``device/`` must fall under a rule, top-level modules included."""
+kiosk ``ui`` -> ``sync`` -> ``storage``/``central`` -> ``domain``. The reference server
+(``kiosk/reference``) is a model of the real central API beside the product: it uses the pure
+rules of ``domain`` and the standard library, and the product's client never imports it.
+Checked statically over every import statement, those inside functions included, so a lazy import
+cannot slip through; every module of ``kiosk/`` and ``device/`` must fall under a rule,
+top-level modules included."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +34,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "kiosk/storage": (
         "kiosk.sync",
         "kiosk.central",
+        "kiosk.reference",
         "kiosk.ui",
         "kiosk.cli",
         "kiosk.doctor",
@@ -38,10 +43,43 @@ RULES: dict[str, tuple[str, ...]] = {
         "httpx",
         "textual",
     ),
-    "kiosk/central": ("kiosk.sync", "kiosk.ui", "kiosk.cli", "kiosk.doctor", "textual"),
-    "kiosk/sync": ("kiosk.ui", "kiosk.cli", "kiosk.doctor", "kiosk.demo", "textual"),
+    "kiosk/central": (
+        "kiosk.reference",
+        "kiosk.storage",
+        "kiosk.sync",
+        "kiosk.ui",
+        "kiosk.cli",
+        "kiosk.doctor",
+        "kiosk.settings",
+        "textual",
+        "sqlite3",
+        "sqlite_utils",
+    ),
+    "kiosk/reference": (
+        "kiosk.storage",
+        "kiosk.central",
+        "kiosk.sync",
+        "kiosk.ui",
+        "kiosk.cli",
+        "kiosk.doctor",
+        "kiosk.settings",
+        "device",
+        "sqlite_utils",
+        "httpx",
+        "defusedxml",
+        "textual",
+        "platformdirs",
+    ),
+    "kiosk/sync": (
+        "kiosk.reference",
+        "kiosk.ui",
+        "kiosk.cli",
+        "kiosk.doctor",
+        "kiosk.demo",
+        "textual",
+    ),
     "kiosk/doctor": ("kiosk.ui", "kiosk.cli", "textual"),
-    "kiosk/ui": ("kiosk.cli", "kiosk.doctor"),
+    "kiosk/ui": ("kiosk.cli", "kiosk.doctor", "kiosk.reference"),
     "kiosk/cli": (),
     "kiosk/__init__.py": ("kiosk.",),
     "kiosk/__main__.py": ("textual", "httpx", "sqlite_utils"),
@@ -185,3 +223,30 @@ def test_the_cycle_check_sees_a_cycle() -> None:
 def test_no_import_cycle_inside_a_package(package: str) -> None:
     """No module of ``package`` imports itself back through others, not even lazily."""
     assert cycles(import_graph(package)) == []
+
+
+def _outside(path: Path, allowed: tuple[str, ...]) -> list[str]:
+    """Imports of ``path`` that are neither the standard library nor under ``allowed``."""
+    wrong = []
+    for name in imported_modules(path):
+        top = name.split(".")[0]
+        if top == "__future__" or top in sys.stdlib_module_names:
+            continue
+        if not any(name == prefix or name.startswith(prefix + ".") for prefix in allowed):
+            wrong.append(f"{path.relative_to(ROOT)} imports {name}")
+    return wrong
+
+
+def test_the_reference_server_uses_only_the_domain_and_the_standard_library() -> None:
+    """The reference server models the real API: it shares the pure rules (``kiosk.domain``)
+    and nothing of the product's storage, client, sync or UI."""
+    files = sorted((ROOT / "kiosk" / "reference").rglob("*.py"))
+    assert files
+    assert [w for path in files for w in _outside(path, ("kiosk.domain", "kiosk.reference"))] == []
+
+
+@pytest.mark.parametrize("module", ["client.py", "answers.py"])
+def test_the_central_client_depends_only_on_the_domain(module: str) -> None:
+    """The product's client of the central API: httpx, defusedxml and ``kiosk.domain`` only."""
+    allowed = ("kiosk.domain", "kiosk.central.answers", "httpx", "defusedxml")
+    assert _outside(ROOT / "kiosk" / "central" / module, allowed) == []

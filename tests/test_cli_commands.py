@@ -27,7 +27,7 @@ def test_kiosk_run_does_not_import_the_http_stack_to_start() -> None:
     code = (
         "import sys; from kiosk.cli import COMMAND_HOMES, build_parser; "
         "build_parser((COMMAND_HOMES['run'],)); "
-        "print(sorted(m for m in ('httpx', 'kiosk.central.server', 'kiosk.sync.worker') "
+        "print(sorted(m for m in ('httpx', 'kiosk.reference.server', 'kiosk.sync.worker') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -25,7 +25,6 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
@@ -47,6 +46,7 @@ from kiosk.central.answers import (
     redact,
     text,
 )
+from kiosk.domain.credentials import Credentials
 from kiosk.domain.fields import (
     CALL_FIELDS,
     CREDENTIAL_FIELDS,
@@ -78,15 +78,6 @@ FIELD_TYPES: dict[str, str] = {"Text": "text", "Date": "datetime", "Pick": "pick
 _ACCOUNT_PROBLEM = re.compile(
     r"authenticat|credential|api key|user_id|account_id|missing required|unknown field", re.I
 )
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """The account's API credentials (rule A1); the key never shows in a repr."""
-
-    account_id: str
-    user_id: str
-    api_key: str = field(repr=False)
 
 
 def is_loopback_host(host: str) -> bool:

@@ -1,6 +1,6 @@
 """``kiosk central serve|campaign|field``: run the reference central API and prepare its data.
 
-``serve`` runs :mod:`kiosk.central.server` in the foreground with optional faults;
+``serve`` runs :mod:`kiosk.reference.server` in the foreground with optional faults;
 ``campaign add|list`` and ``field add|list`` edit the server's own SQLite file directly (stop
 the server first, or use the ``manage_campaigns``/``manage_fields`` calls while it runs).
 The server's file is never the kiosk's own database: its default is ``central.db`` beside it.
@@ -13,14 +13,13 @@ import os
 import sys
 from pathlib import Path
 
-from kiosk.central.calls import FIELD_TYPE_NAMES, campaign_from
-from kiosk.central.client import Credentials
-from kiosk.central.faults import FaultConfig
-from kiosk.central.server import DEFAULT_CREDENTIALS, serve_forever, start_server
-from kiosk.cli.common import open_store
+from kiosk.cli.errors import CommandError
+from kiosk.domain.credentials import Credentials
 from kiosk.domain.edit_rules import EditError
-from kiosk.storage.customer_store import Store
-from kiosk.storage.database import StoreError
+from kiosk.reference.calls import FIELD_TYPE_NAMES, campaign_from
+from kiosk.reference.faults import FaultConfig
+from kiosk.reference.server import DEFAULT_CREDENTIALS, serve_forever, start_server
+from kiosk.reference.store import ReferenceError, ReferenceStore
 
 ENV_API_KEY = "KIOSK_CENTRAL_API_KEY"
 """Environment variable for the server's API key, so that it need not show in ``ps``."""
@@ -153,7 +152,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             credentials=Credentials(args.account_id, args.user_id, key),
             faults=config,
         )
-    except (OSError, StoreError) as problem:
+    except (OSError, ReferenceError) as problem:
         print(f"error: cannot serve on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 1
     print(f"central API reference server on {running.url} (database {_db(args)})", flush=True)
@@ -164,8 +163,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace) -> Store:
-    return open_store(args, default_central_db())
+def _open(args: argparse.Namespace) -> ReferenceStore:
+    """The server's own file (never the kiosk's database)."""
+    try:
+        return ReferenceStore(_db(args))
+    except ReferenceError as error:
+        raise CommandError(str(error)) from None
 
 
 def cmd_campaign_add(args: argparse.Namespace) -> int:
@@ -193,7 +196,7 @@ def cmd_campaign_list(args: argparse.Namespace) -> int:
 
 def cmd_field_add(args: argparse.Namespace) -> int:
     """Run ``kiosk central field add``: the same checks as ``manage_fields`` with ``add``."""
-    from kiosk.central.calls import CentralApi
+    from kiosk.reference.calls import CentralApi
 
     store = _open(args)
     with store:

@@ -85,7 +85,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
             result = store.apply_edit(request, action=action)  # type: ignore[arg-type]
         except (EditError, StoreError) as problem:
             return _print_error(str(problem), request)
-    sys.stdout.write(render.render(result.payload, fmt))
+    plan = result.plan
+    payload = render.edit_success(plan.status, plan.code, plan.generated_card_number)
+    sys.stdout.write(render.render(payload, fmt))
     if fmt.json:
         sys.stdout.write("\n")
     return 0

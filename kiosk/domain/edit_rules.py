@@ -270,6 +270,13 @@ def _check_credit(request: Mapping[str, str], view: CustomerView) -> Credit | No
     return Credit(campaign_id, amount)
 
 
+def format_amount(amount: Decimal) -> str:
+    """An amount as text without a trailing ``.0`` for whole numbers: ``25``, ``9.95``."""
+    if amount == amount.to_integral_value():
+        return str(amount.quantize(Decimal(1)))
+    return format(amount.normalize(), "f")
+
+
 def parse_amount(text: str) -> Decimal | None:
     """Read an amount written ``25``, ``9.95`` or ``9,95`` (decimal comma); None if not one."""
     text = text.strip()

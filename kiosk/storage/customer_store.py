@@ -1,9 +1,10 @@
 """The local store: customers, balances and custom fields in SQLite, with the outbox beside them.
 
-:class:`Store` applies the edit engine's plan and, on the kiosk, writes the outbox entry in the
-same transaction (invariant S1). The central reference server uses the same class over its own
-file with ``enqueue=False``. PINs and passwords are kept only as salted slow hashes (S9); the plain
-values exist only inside the queued request until it is delivered.
+:class:`Store` applies the edit engine's plan and writes its outbox entry in the same transaction
+(invariant S1): every local edit is queued for the central API. (The reference server that stands
+in for that API keeps a file of its own, :mod:`kiosk.reference.store`.) PINs and passwords are
+kept only as salted slow hashes (S9); the plain values exist only inside the queued request until
+it is delivered.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from kiosk.domain import render
 from kiosk.domain.edit_rules import EditError, EditPlan, plan_edit
 from kiosk.domain.fields import (
     CALL_FIELDS,
@@ -25,13 +25,14 @@ from kiosk.domain.fields import (
     Campaign,
     CustomFieldDef,
 )
-from kiosk.domain.secrets import hash_secret, verify_secret
+from kiosk.domain.secrets import hash_secret, mask_card, verify_secret
+from kiosk.storage.audit import record_audit
 from kiosk.storage.balances import add_to_balance
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
 
-__all__ = ["EditError", "EditResult", "Store", "StoreError", "utc_now"]
+__all__ = ["AuditNote", "EditError", "EditResult", "Store", "StoreError", "utc_now"]
 
 CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
 """Columns shown by ``customer show`` and returned by searches (hashes never leave the store)."""
@@ -39,12 +40,20 @@ CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
 
 @dataclass(frozen=True)
 class EditResult:
-    """An applied edit: the plan and the API response payload it produced."""
+    """An applied edit: what it changed, and the outbox entry queued with it."""
 
     plan: EditPlan
-    payload: dict[str, Any]
-    entry_id: str | None
-    """The outbox entry written with it, when queued."""
+    entry_id: str
+    """The outbox entry written in the same transaction (S1)."""
+
+
+@dataclass(frozen=True)
+class AuditNote:
+    """Who made a staff edit and why; recorded in the audit table with the edit (never secrets)."""
+
+    actor: str
+    action: str
+    detail: str
 
 
 class _SqliteView:
@@ -119,13 +128,12 @@ class Store:
         request: Mapping[str, str],
         *,
         action: Literal["edit", "new"] = "edit",
-        enqueue: bool = True,
-        also: Callable[[EditPlan], None] | None = None,
+        audit: AuditNote | None = None,
     ) -> EditResult:
-        """Apply one ``record_customer`` request; with ``enqueue`` also write its outbox entry.
+        """Apply one ``record_customer`` request and queue it, in one transaction (S1).
 
-        ``also`` runs inside the same transaction after the edit (an audit row, say), so that
-        it is committed with the edit or not at all.
+        ``audit`` (a staff edit) is recorded in the same transaction, naming the customer by
+        the last 4 characters of its code only (S8).
 
         Raises:
             EditError: the rules refuse the request; nothing changed (A6).
@@ -135,15 +143,26 @@ class Store:
             plan = plan_edit(request, self.view, action=action, rng=self._rng)
             now = utc_now()
             self._write_plan(plan, now)
-            entry_id = None
-            if enqueue:
-                entry_id = self._enqueue(request, plan, action, now)
-            if also is not None:
-                also(plan)
-        if entry_id is not None:
-            self.outbox.notify_queued()
-        payload = render.edit_success(plan.status, plan.code, plan.generated_card_number)
-        return EditResult(plan=plan, payload=payload, entry_id=entry_id)
+            entry_id = self._enqueue(request, plan, action, now)
+            if audit is not None:
+                detail = f"customer {mask_card(plan.code)}: {audit.detail}"
+                record_audit(self.db, audit.actor, audit.action, detail)
+        self.outbox.notify_queued()
+        return EditResult(plan=plan, entry_id=entry_id)
+
+    def seed_synced(self, request: Mapping[str, str]) -> EditPlan:
+        """Apply an edit whose effect the central API already holds, without queueing it.
+
+        For demo data and test fixtures only: what the kiosk itself changes always goes through
+        :meth:`apply_edit`, which queues it (S1).
+
+        Raises:
+            EditError: the rules refuse the request; nothing changed.
+        """
+        with write_transaction(self.db):
+            plan = plan_edit(request, self.view, rng=self._rng)
+            self._write_plan(plan, utc_now())
+        return plan
 
     def _write_plan(self, plan: EditPlan, now: str) -> None:
         conn = self.db.conn
@@ -305,4 +324,3 @@ class Store:
     def count_customers(self) -> int:
         """How many customers the file holds."""
         return int(self.db.conn.execute("SELECT count(*) FROM customers").fetchone()[0])
-

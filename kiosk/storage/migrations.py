@@ -1,8 +1,8 @@
 """The schema of the local store, as an ordered set of migrations run at every open.
 
 sqlite-utils records each applied migration in ``_sqlite_migrations``; re-running is a no-op.
-Never edit a migration once it has shipped: add a new one. The central reference server uses the
-same schema for its own file (it just never writes outbox entries).
+Never edit a migration once it has shipped: add a new one. (The reference server has a schema of
+its own, in :mod:`kiosk.reference.store`.)
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kiosk.domain.secrets import mask_card, verify_secret
-from kiosk.storage.audit import record_audit
-from kiosk.storage.customer_store import EditResult, Store
+from kiosk.domain.secrets import verify_secret
+from kiosk.storage.customer_store import AuditNote, EditResult, Store
 
 
 def verify_staff_pin(pin: str, staff_pin_hash: str | None) -> bool:
@@ -34,12 +33,7 @@ def staff_edit(
         EditError: the rules refuse the request; nothing changed.
         StoreError: the database failed.
     """
-    return store.apply_edit(
-        request,
-        also=lambda plan: record_audit(
-            store.db, actor, action, f"customer {mask_card(plan.code)}: {detail}"
-        ),
-    )
+    return store.apply_edit(request, audit=AuditNote(actor, action, detail))
 
 
 STAFF_LOCK_KEY = "__staff__"

@@ -1,6 +1,6 @@
 """Fixtures for the central API tests: the real reference server on a free loopback port.
 
-``central`` starts :func:`kiosk.central.server.start_server` in a thread over a temporary SQLite
+``central`` starts :func:`kiosk.reference.server.start_server` in a thread over a temporary SQLite
 file and yields the :class:`RunningServer` (``.url``, ``.control``, read access, ``.stop()``);
 ``client`` is a :class:`CentralClient` talking to it; ``post`` sends raw form POSTs.
 """
@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from kiosk.central.client import CentralClient, CentralError, Credentials
-from kiosk.central.server import DEFAULT_CREDENTIALS, RunningServer, start_server
 from kiosk.domain.fields import Campaign, CustomFieldDef
+from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer, start_server
 
 CREDS = DEFAULT_CREDENTIALS
 """The documentation's example credentials, which the server accepts by default."""

@@ -16,8 +16,8 @@ from kiosk.central.client import (
     NotFound,
     Unreachable,
 )
-from kiosk.central.server import RunningServer
 from kiosk.domain.fields import Campaign, CustomFieldDef
+from kiosk.reference.server import RunningServer
 from tests.central.conftest import (
     CREDS,
     SECRET_PIN,

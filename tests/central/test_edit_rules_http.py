@@ -9,7 +9,7 @@ import defusedxml.ElementTree as SafeET
 import httpx
 import pytest
 
-from kiosk.central.server import RunningServer
+from kiosk.reference.server import RunningServer
 from tests.central.conftest import FORM_CREDS, Post, edit, search
 
 

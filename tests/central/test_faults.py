@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from kiosk.central.client import CentralClient, UnknownOutcome
-from kiosk.central.faults import Decision, FaultConfig, FaultControl, control_allowed
-from kiosk.central.server import RunningServer
+from kiosk.reference.faults import Decision, FaultConfig, FaultControl, control_allowed
+from kiosk.reference.server import RunningServer
 from tests.central.conftest import CREDS, SECRET_PIN, raises_central
 
 

@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from kiosk.central.server import MAX_BODY_BYTES, RunningServer, start_server
 from kiosk.cli import main
 from kiosk.domain.fields import Campaign
-from kiosk.storage.customer_store import Store
+from kiosk.reference.server import MAX_BODY_BYTES, RunningServer, start_server
+from kiosk.reference.store import ReferenceStore
 from tests.central.conftest import FORM_CREDS, Post, edit
 
 
@@ -196,7 +196,7 @@ def test_cli_campaign_and_field_commands(
     assert main(["central", "field", "list", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "7\tvisits\tStamps" in out and "custom_field_1\tList\tCheese\tGouda,Swiss" in out
-    with Store(db) as store:
+    with ReferenceStore(db) as store:
         assert store.campaigns() == [Campaign("7", "Stamps", "visits")]
 
 
@@ -206,7 +206,7 @@ def test_cli_serve_refuses_impossible_faults(capsys: pytest.CaptureFixture[str])
 
 
 def test_server_with_other_credentials_and_ipv6_loopback(tmp_path: Path) -> None:
-    from kiosk.central.client import Credentials
+    from kiosk.domain.credentials import Credentials
 
     creds = Credentials("shop", "kiosk1", "another-key")
     try:

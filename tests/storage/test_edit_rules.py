@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from kiosk.domain import render
 from kiosk.domain.edit_rules import EditError, check_credentials
 from kiosk.storage.customer_store import Store
 
@@ -151,7 +152,10 @@ def test_m1_a_known_code_updates_that_customer(store: Store) -> None:
     code = store.apply_edit({"first_name": "Ann"}).plan.code
     result = store.apply_edit({"code": code, "last_name": "Lee"})
     assert (result.plan.status, result.plan.code) == ("update", code)
-    assert result.payload == {"status": "success", "customer": {"status": "update", "code": code}}
+    assert render.edit_success(result.plan.status, result.plan.code) == {
+        "status": "success",
+        "customer": {"status": "update", "code": code},
+    }
     assert store.count_customers() == 1
 
 
@@ -213,11 +217,12 @@ def test_m5_an_edit_with_a_card_number_replaces_the_card(store: Store) -> None:
 def test_m6_card_number_generate_sets_an_unused_number_and_reports_it(store: Store) -> None:
     """M6: a random N-digit number not in use is set; only then does the response carry it."""
     plain = store.apply_edit({"first_name": "Ann"})
-    assert "card_number" not in plain.payload["customer"]
+    assert plain.plan.generated_card_number is None
     seen = set()
     for _ in range(20):
         result = store.apply_edit({"first_name": "Bo", "card_number_generate": "10"})
-        number = result.payload["customer"]["card_number"]
+        number = result.plan.generated_card_number
+        assert number is not None
         assert len(number) == 10 and number.isdigit() and number not in seen
         assert store.customer(result.plan.code)["card_number"] == number
         seen.add(number)
@@ -332,7 +337,7 @@ def test_m11_a_pin_must_be_4_to_8_digits(store: Store) -> None:
 def test_r5_codes_keep_leading_zeros_and_refuse_non_digits(store: Store) -> None:
     """R5: codes are strings of digits; leading zeros survive a round trip."""
     result = store.apply_edit({"code": "000123", "first_name": "Zero"})
-    assert result.payload["customer"]["code"] == "000123"
+    assert result.plan.code == "000123"
     assert store.customer("000123") is not None and store.customer("123") is None
     refused(store, {"code": "12AB", "first_name": "X"}, "digits only")
     refused(store, {"card_number": "12-34", "first_name": "X"}, "digits only")

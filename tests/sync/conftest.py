@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.central.client import CentralClient
-from kiosk.central.server import DEFAULT_CREDENTIALS, RunningServer, start_server
 from kiosk.domain.fields import Campaign, CustomFieldDef
+from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer, start_server
+from kiosk.reference.store import ReferenceStore
 from kiosk.storage.customer_store import Store
 from kiosk.sync.intent import Backoff
 from kiosk.sync.worker import SyncWorker
@@ -67,9 +68,9 @@ def worker(kiosk: Store, client: CentralClient) -> SyncWorker:
 def central_by_card(central: RunningServer) -> dict[str, dict]:
     """Central customers by card number, each with its balances."""
 
-    def query(store: Store) -> dict[str, dict]:
+    def query(store: ReferenceStore) -> dict[str, dict]:
         result: dict[str, dict] = {}
-        codes = [row[0] for row in store.db.conn.execute("SELECT code FROM customers")]
+        codes = [row[0] for row in store.conn.execute("SELECT code FROM customers")]
         for code in codes:
             record = store.customer(code)
             assert record is not None

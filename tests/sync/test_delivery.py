@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kiosk.central.faults import FaultConfig
-from kiosk.central.server import RunningServer
+from kiosk.reference.faults import FaultConfig
+from kiosk.reference.server import RunningServer
 from kiosk.storage.customer_store import Store
 from kiosk.storage.sync_state import read_status
 from kiosk.sync.worker import SyncWorker
@@ -44,21 +44,20 @@ async def test_a_card_the_central_api_already_knows_ends_as_one_customer(
     """S4: registered offline, known centrally: one customer, the central code adopted."""
     existing = central.read(
         lambda store: store.apply_edit(
-            {"card_number": "5555666677778888", "first_name": "Known", "city": "Anytown"},
-            enqueue=False,
+            {"card_number": "5555666677778888", "first_name": "Known", "city": "Anytown"}
         )
     )
     local = kiosk.apply_edit({"card_number": "5555666677778888", "first_name": "Offline"})
-    assert local.plan.code != existing.plan.code
+    assert local.plan.code != existing.code
 
     await worker.drain()
 
     customers = central_by_card(central)
     assert len(customers) == 1
     record = customers["5555666677778888"]
-    assert record["code"] == existing.plan.code
+    assert record["code"] == existing.code
     assert (record["first_name"], record["city"]) == ("Offline", "Anytown")
-    assert kiosk.find_customer("5555666677778888")["code"] == existing.plan.code
+    assert kiosk.find_customer("5555666677778888")["code"] == existing.code
     assert kiosk.count_customers() == 1
 
 

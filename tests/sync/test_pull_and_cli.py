@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.central.client import CentralClient
-from kiosk.central.server import RunningServer
 from kiosk.cli import main
 from kiosk.domain.fields import Campaign
+from kiosk.reference.server import RunningServer
 from kiosk.storage.customer_store import Store
 from kiosk.storage.outbox import CustomerRef
 from kiosk.sync.intent import Backoff, Undeliverable, credit_outcome, prepare_request
@@ -21,7 +21,7 @@ from tests.sync.workload import write_config
 
 def on_central(central: RunningServer, request: dict[str, str]) -> str:
     """Apply an edit directly on the central side; returns the code."""
-    return central.read(lambda store: store.apply_edit(request, enqueue=False).plan.code)
+    return central.read(lambda store: store.apply_edit(request).code)
 
 
 async def test_pull_fills_the_cache_and_keeps_queued_local_edits(

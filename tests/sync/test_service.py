@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.central.client import CentralClient
-from kiosk.central.faults import FaultConfig
-from kiosk.central.server import DEFAULT_CREDENTIALS, RunningServer
+from kiosk.reference.faults import FaultConfig
+from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer
 from kiosk.settings import DEMO_STAFF_PIN_HASH
 from kiosk.storage.customer_store import Store
 from kiosk.sync.service import SyncService, SyncTiming
@@ -210,7 +210,7 @@ async def test_an_edit_wakes_delivery_at_once(kiosk: Store, central: RunningServ
     stop.set()
     await running
     assert kiosk.outbox.counts().get("delivered", 0) == 1
-    assert central.read(lambda store: store.find_customer("6001000000000813")) is not None
+    assert central.read(lambda store: store.view.codes_with_card("6001000000000813")) != []
 
 
 def test_sync_run_logs_level_logger_message_through_the_masking_filter(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from kiosk.central.server import DEFAULT_CREDENTIALS, RunningServer
 from kiosk.domain.secrets import hash_secret
+from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer
+from kiosk.reference.store import ReferenceStore
 from kiosk.storage.customer_store import Store
 
 KNOWN_PREFIX = "70000000"
@@ -20,7 +21,7 @@ NEW_PREFIX = "80000000"
 def seed_central(central: RunningServer, known: int) -> None:
     """Customers the central API already has (as if registered elsewhere)."""
 
-    def create(store: Store) -> None:
+    def create(store: ReferenceStore) -> None:
         for i in range(known):
             store.apply_edit(
                 {
@@ -29,8 +30,7 @@ def seed_central(central: RunningServer, known: int) -> None:
                     "auto_add": "5",
                     "campaign_id": "1",
                     "send_no_email": "y",
-                },
-                enqueue=False,
+                }
             )
 
     central.read(create)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.central.faults import FaultConfig
-from kiosk.central.server import DEFAULT_CREDENTIALS, RunningServer, start_server
 from kiosk.cli.system import DoctorContext, check_credentials, make_context, run_doctor
 from kiosk.doctor import central as doctor
+from kiosk.reference.faults import FaultConfig
+from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer, start_server
 from tests.system.conftest import API_KEY
 
 GOOD_KEY = DEFAULT_CREDENTIALS.api_key

@@ -1,4 +1,4 @@
-"""Read queries of the reference server over a :class:`~kiosk.storage.customer_store.Store`.
+"""Read queries of the reference server over its :class:`~kiosk.reference.store.ReferenceStore`.
 
 ``customer_search`` (field by field, partial or whole-value, with or without case) and the
 customer records that ``customer_search`` and ``customer_info`` return. Hashes never leave
@@ -8,13 +8,12 @@ values and, when asked, the balances per campaign.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import CUSTOM_FIELD_NAME, PROFILE_FIELDS
-from kiosk.storage.customer_store import Store
+from kiosk.reference.store import ReferenceStore
 
 SEARCH_FIELDS: tuple[str, ...] = (
     "card_number",
@@ -35,19 +34,13 @@ UNSEARCHABLE_FIELDS: tuple[str, ...] = ("customer_PIN", "customer_password")
 RECORD_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
 """Columns of a returned customer record, in order."""
 _FOLD = "kiosk_casefold"
+"""The Unicode-aware case-folding SQL function (registered by the store; LIKE folds ASCII only)."""
 
 Exact = Literal["sensitive", "insensitive"] | None
 
 
-def prepare(conn: sqlite3.Connection) -> None:
-    """Register the case-folding SQL function the searches use (Unicode-aware, unlike LIKE)."""
-    conn.create_function(
-        _FOLD, 1, lambda v: v.casefold() if isinstance(v, str) else v, deterministic=True
-    )
-
-
 def search(
-    store: Store, criteria: Mapping[str, str], exact: Exact, *, balances: bool
+    store: ReferenceStore, criteria: Mapping[str, str], exact: Exact, *, balances: bool
 ) -> list[dict[str, Any]]:
     """Customers matching every criterion, oldest first, as response records.
 
@@ -80,7 +73,7 @@ def search(
     return _records(store, f"SELECT c.rowid FROM customers c WHERE {where}", params, balances)
 
 
-def by_codes(store: Store, codes: list[str], *, balances: bool) -> list[dict[str, Any]]:
+def by_codes(store: ReferenceStore, codes: list[str], *, balances: bool) -> list[dict[str, Any]]:
     """The records of the given customers, oldest first."""
     marks = ", ".join("?" for _ in codes) or "NULL"
     query = f"SELECT c.rowid FROM customers c WHERE c.code IN ({marks})"
@@ -101,10 +94,10 @@ def _test(column: str, value: str, exact: Exact) -> tuple[str, list[Any]]:
 
 
 def _records(
-    store: Store, rowid_query: str, params: list[Any], balances: bool
+    store: ReferenceStore, rowid_query: str, params: list[Any], balances: bool
 ) -> list[dict[str, Any]]:
     """Records of the customers whose rowids ``rowid_query`` selects, in three queries."""
-    conn = store.db.conn
+    conn = store.conn
     rows = conn.execute(
         f"SELECT {', '.join(RECORD_COLUMNS)} FROM customers WHERE rowid IN ({rowid_query}) "
         "ORDER BY rowid",
@@ -129,7 +122,7 @@ def _records(
         for record in records.values():
             record["campaigns"] = []  # after the custom fields, so the record reads in order
         found = conn.execute(
-            "SELECT b.code, b.campaign_id, c.name, c.kind, b.amount, b.item FROM balances b "
+            "SELECT b.code, b.campaign_id, c.name, c.type, b.amount, b.item FROM balances b "
             f"JOIN campaigns c USING (campaign_id) WHERE b.code IN ({code_query}) "
             "ORDER BY b.code, b.campaign_id, b.item",
             params,

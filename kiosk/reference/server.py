@@ -4,7 +4,8 @@
 :class:`RunningServer` (``.url``, ``.control`` for faults, read access to the store, ``.stop()``).
 It is a stdlib ``ThreadingHTTPServer`` answering form-encoded POSTs at ``/`` and ``/api.php``;
 one lock serialises every use of the store (one SQLite connection shared by the threads). The
-calls themselves are in :mod:`kiosk.central.calls`, the faults in :mod:`kiosk.central.faults`.
+calls themselves are in :mod:`kiosk.reference.calls`, the data in :mod:`kiosk.reference.store`
+(a file of the server's own, never a kiosk database), the faults in :mod:`kiosk.reference.faults`.
 
 Control endpoints (loopback peers only, else 403; no credentials; never subject to faults):
 ``GET /_control/faults``, ``POST /_control/faults`` (a JSON :class:`FaultConfig`, replacing the
@@ -60,12 +61,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kiosk.central.calls import CentralApi
-from kiosk.central.client import Credentials
-from kiosk.central.faults import Decision, FaultConfig, FaultControl, control_allowed
 from kiosk.domain import render
-from kiosk.storage.customer_store import Store
-from kiosk.storage.database import StoreError
+from kiosk.domain.credentials import Credentials
+from kiosk.reference.calls import CentralApi
+from kiosk.reference.faults import Decision, FaultConfig, FaultControl, control_allowed
+from kiosk.reference.store import ReferenceError, ReferenceStore
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
                     )
         except _BadRequest as problem:
             payload = render.error(str(problem))
-        except StoreError as problem:
+        except ReferenceError as problem:
             payload = render.error(str(problem))
         except Exception:
             log.exception("reference server: unexpected failure")
@@ -298,7 +298,7 @@ class RunningServer:
     _server: _Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
-    def read(self, query: Callable[[Store], T]) -> T:
+    def read(self, query: Callable[[ReferenceStore], T]) -> T:
         """Run ``query`` against the store under the server's lock (tests, the demo)."""
         with self._server.lock:
             return query(self._server.api.store)
@@ -343,7 +343,7 @@ def start_server(
 
     ``port=0`` picks a free port; the chosen one is in ``.url``.
     """
-    store = Store(db_path)
+    store = ReferenceStore(db_path)
     server_class = _Server6 if ":" in host else _Server
     try:
         server = server_class((host, port), _Handler)

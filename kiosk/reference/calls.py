@@ -3,10 +3,10 @@
 :class:`CentralApi` checks the credentials (rule A1, with the shared
 :func:`~kiosk.domain.edit_rules.check_credentials`), dispatches on ``type`` and answers with a
 payload for :func:`kiosk.domain.render.render`. ``record_customer`` goes through
-:meth:`Store.apply_edit <kiosk.storage.customer_store.Store.apply_edit>`, the one
-implementation of the edit rules. The caller serialises access to the store (one lock);
-the choices this module makes where the documentation is silent are listed in
-:mod:`kiosk.central.server`.
+:meth:`ReferenceStore.apply_edit <kiosk.reference.store.ReferenceStore.apply_edit>`, which
+applies the one implementation of the edit rules; the payload is built here. The caller
+serialises access to the store (one lock); the choices this module makes where the
+documentation is silent are listed in :mod:`kiosk.reference.server`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kiosk.central import queries
-from kiosk.central.client import Credentials
 from kiosk.domain import render
+from kiosk.domain.credentials import Credentials
 from kiosk.domain.edit_rules import (
     GENERATE_MAX_DIGITS,
     GENERATE_MIN_DIGITS,
@@ -34,7 +33,8 @@ from kiosk.domain.fields import (
     field_problem,
     is_yes,
 )
-from kiosk.storage.customer_store import Store
+from kiosk.reference import queries
+from kiosk.reference.store import ReferenceStore
 
 Payload = dict[str, Any]
 """A response before rendering."""
@@ -56,7 +56,7 @@ class CentralApi:
     """The API calls over one store; not thread-safe on its own (the server holds a lock)."""
 
     def __init__(
-        self, store: Store, credentials: Credentials, *, rng: random.Random | None = None
+        self, store: ReferenceStore, credentials: Credentials, *, rng: random.Random | None = None
     ) -> None:
         self.store = store
         self._expected = {
@@ -65,7 +65,6 @@ class CentralApi:
             "user_password": credentials.api_key,
         }
         self._rng = rng or random.SystemRandom()
-        queries.prepare(store.db.conn)
         self._calls: dict[str, Callable[[dict[str, str], bool], Payload]] = {
             "record_customer": self.record_customer,
             "customer_search": self.customer_search,
@@ -109,8 +108,8 @@ class CentralApi:
         code = form.get("code")
         if ignore_proposed_code and code and not self.store.view.code_exists(code):
             request = {**form, "new_code": "Yes"}  # fault: the proposed code is not kept (M2)
-        result = self.store.apply_edit(request, action=action, enqueue=False)  # type: ignore[arg-type]
-        return result.payload
+        plan = self.store.apply_edit(request, action=action)  # type: ignore[arg-type]
+        return render.edit_success(plan.status, plan.code, plan.generated_card_number)
 
     def customer_search(self, form: dict[str, str], _: bool) -> Payload:
         """``customer_search``: every customer matching all fields given; none given: everyone."""
@@ -244,12 +243,10 @@ class CentralApi:
                 return codes[0]
             return card if view.code_exists(card) else None
         if username:
-            rows = self.store.db.conn.execute(
-                "SELECT code FROM customers WHERE customer_username = ? LIMIT 2", (username,)
-            ).fetchall()
-            if len(rows) > 1:
+            codes = self.store.codes_with_username(username)
+            if len(codes) > 1:
                 raise EditError("More than one customer has this username; give the code")
-            return rows[0][0] if rows else None
+            return codes[0] if codes else None
         return None
 
 
