@@ -22,7 +22,7 @@ from kiosk.settings import ConfigError, Settings, load_settings
 from kiosk.storage.sync_state import read_status
 from kiosk.sync.connect import service_from_settings
 from kiosk.sync.intent import Backoff
-from kiosk.sync.service import SyncService
+from kiosk.sync.service import AnotherSender, SyncService
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,8 +51,11 @@ Job = Callable[[Settings, SyncService], Awaitable[int]]
 """What a sync command does once its settings and its started service are ready."""
 
 
-def _run_job(args: argparse.Namespace, job: Job, backoff: Backoff | None = None) -> int:
-    """Set up logging, load the settings, open the store, start the service, run ``job``."""
+def _run_job(
+    args: argparse.Namespace, job: Job, backoff: Backoff | None = None, *, start: bool = True
+) -> int:
+    """Set up logging, load the settings, open the store, start the service (unless ``start``
+    is False: ``run`` starts it itself, waiting for another sender), run ``job``."""
     setup_logging()
     try:
         settings = load_settings(args.config)
@@ -67,12 +70,17 @@ def _run_job(args: argparse.Namespace, job: Job, backoff: Backoff | None = None)
         except (ConfigError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        async with service:
-            try:
+        if not start:
+            return await job(settings, service)  # the job starts the service itself
+        try:
+            async with service:
                 return await job(settings, service)
-            except CentralError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return 1
+        except AnotherSender as busy:
+            print(f"error: {busy}; nothing was done. Try again when it stops.", file=sys.stderr)
+            return 2
+        except CentralError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
 
     with store:
         return asyncio.run(go())
@@ -115,4 +123,4 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
 
     backoff = Backoff(base_seconds=args.backoff_base, cap_seconds=args.backoff_cap)
-    return _run_job(args, forever, backoff)
+    return _run_job(args, forever, backoff, start=False)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kiosk.storage.customer_store import Store
+from kiosk.storage.sender_lock import SenderLock
 from kiosk.sync.intent import Backoff
 
 if TYPE_CHECKING:
@@ -36,6 +37,13 @@ log = logging.getLogger("kiosk.sync")
 
 ClientFactory = Callable[[], "CentralClient"]
 """Makes the service's one client (called once, when the service starts)."""
+SENDER_RETRY_SECONDS = 2.0
+"""How often a waiting ``run`` looks again whether the other sender has stopped."""
+
+
+class AnotherSender(Exception):
+    """Another process is delivering this database's outbox; this one must not (issue 12:
+    two senders would send the same queued credit twice)."""
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,25 @@ class SyncService:
         self._worker: SyncWorker | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._woken = False
+        self._lock: SenderLock | None = None
 
     # Life cycle
 
     async def __aenter__(self) -> SyncService:
-        """Open the client and the delivery worker."""
+        """Take the database's sender lock, then open the client and the delivery worker.
+
+        Raises:
+            AnotherSender: another process holds the lock (nothing was opened).
+        """
         from kiosk.sync.worker import SyncWorker  # deferred: see the module docstring
 
+        lock = SenderLock(self.store.path)
+        if not lock.try_acquire():
+            raise AnotherSender(
+                f"another sender ({lock.holder()}: the kiosk itself or 'kiosk sync run') is "
+                f"delivering the queue of {self.store.path}"
+            )
+        self._lock = lock
         self._loop = asyncio.get_running_loop()
         self._client = self._client_factory()
         self._worker = SyncWorker(
@@ -94,10 +114,15 @@ class SyncService:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        """Close the client."""
-        if self._client is not None:
-            await self._client.aclose()
-        self._client = self._worker = None
+        """Close the client and give the sender lock back."""
+        try:
+            if self._client is not None:
+                await self._client.aclose()
+        finally:
+            self._client = self._worker = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     def wake(self) -> None:
         """New entries were queued: deliver now. Safe from any thread, before or after start."""
@@ -133,13 +158,24 @@ class SyncService:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Deliver, heartbeat and pull until ``stop`` is set (or for ever); opens and closes
-        the client itself when not already started."""
+        the client itself when not already started. While another process holds the sender
+        lock, it waits (saying so once in the log) and takes over when that one stops."""
         stop = stop or asyncio.Event()
-        if self._worker is None:
-            async with self:
-                await self._run(stop)
-        else:
+        if self._worker is not None:
             await self._run(stop)
+            return
+        told = False
+        while not stop.is_set():
+            try:
+                async with self:
+                    await self._run(stop)
+                return
+            except AnotherSender as busy:
+                if not told:
+                    log.warning("%s; waiting until it stops", busy)
+                    told = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=SENDER_RETRY_SECONDS)
 
     async def _run(self, stop: asyncio.Event) -> None:
         worker = self._started_worker()

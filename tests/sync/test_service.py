@@ -24,6 +24,7 @@ from kiosk.reference.faults import FaultConfig
 from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer
 from kiosk.settings import DEMO_STAFF_PIN_HASH
 from kiosk.storage.customer_store import Store
+from kiosk.storage.sender_lock import SenderLock
 from kiosk.sync.service import SyncService, SyncTiming
 from tests.sync.conftest import FAST
 
@@ -89,6 +90,12 @@ def last_contact(db: Path) -> str | None:
     finally:
         conn.close()
     return row[0] if row else None
+
+
+def pending(db: Path) -> int:
+    """Entries still waiting in the kiosk's database."""
+    with Store(db) as store:
+        return store.outbox.counts().get("pending", 0)
 
 
 def create_centrally(central: RunningServer, card_number: str, first_name: str) -> None:
@@ -247,3 +254,75 @@ def test_sync_run_logs_level_logger_message_through_the_masking_filter(
     ), err
     assert "6001000000000821" not in err
     assert DEFAULT_CREDENTIALS.api_key not in err
+
+
+def test_the_sender_lock_admits_one_holder_and_frees_on_release(tmp_path: Path) -> None:
+    first, second = SenderLock(tmp_path / "kiosk.db"), SenderLock(tmp_path / "kiosk.db")
+    assert first.try_acquire() and first.held
+    assert not second.try_acquire()
+    assert second.holder() == f"pid {os.getpid()}"
+    first.release()
+    assert second.try_acquire()
+    second.release()
+    assert (tmp_path / "kiosk.db.sender").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_killed_sender_frees_the_lock_at_once(tmp_path: Path) -> None:
+    """The kernel drops the lock with the process: SIGKILL leaves nothing to expire."""
+    code = (
+        "import sys, time; from pathlib import Path; "
+        "from kiosk.storage.sender_lock import SenderLock; "
+        f"lock = SenderLock(Path({str(tmp_path / 'kiosk.db')!r})); "
+        "assert lock.try_acquire(); print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, cwd=ROOT)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+    lock = SenderLock(tmp_path / "kiosk.db")
+    assert not lock.try_acquire()
+    holder.kill()
+    holder.wait()
+    assert lock.try_acquire()
+    lock.release()
+
+
+def test_sync_once_beside_sync_run_sends_nothing_and_says_why(
+    tmp_path: Path, central: RunningServer
+) -> None:
+    """Issue 12, scenario 2: ``kiosk sync once`` (which ``status`` and ``doctor`` suggest) run
+    while ``kiosk sync run`` works the same database once sent the same queue twice. Now the
+    second sender refuses, and every credit lands exactly once."""
+    config = write_config(tmp_path, central)
+    db = tmp_path / "kiosk.db"
+    with Store(db) as store:
+        for campaign in central.read(lambda ref: ref.campaigns()):
+            store.define_campaign(campaign)
+    central.control.set(FaultConfig(latency_ms=200))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "sync", "run", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    try:
+        wait_until(lambda: SenderLock(db).path.exists() and last_contact(db) is not None, "run")
+        with Store(db) as store:
+            code = store.apply_edit({"card_number": "6001000000000961", "first_name": "Ida"})
+            for _ in range(5):
+                store.apply_edit({"code": code.plan.code, "campaign_id": "1", "auto_add": "3"})
+        once = subprocess.run(
+            [sys.executable, "-m", "kiosk", "sync", "once", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert once.returncode == 2
+        assert "another sender" in once.stderr and "nothing was done" in once.stderr
+        wait_until(lambda: pending(db) == 0, "delivery by sync run")
+    finally:
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=20)
+    balances = central.read(
+        lambda ref: ref.balances(ref.view.codes_with_card("6001000000000961")[0])
+    )
+    assert [b["balance"] for b in balances if b["campaign_id"] == "1"] == ["15"]
