@@ -120,12 +120,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             return 1
         balances = store.balances(customer["code"])
         fields = {f.field_id: f.label for f in store.custom_fields()}
-    card = customer.get("card_number")
+    card = customer["card_number"]
     for name, value in customer.items():
         if name == "custom_values":
             continue
         if name == "card_number" or (name == "code" and value == card):
-            value = mask_card(value)
+            value = mask_card(str(value) if value is not None else None)
         print(f"{name:<18} {'' if value is None else value}")
     for field_id, value in customer["custom_values"].items():
         print(f"custom_field_{field_id:<5} {value}  ({fields.get(field_id, '?')})")

@@ -8,6 +8,7 @@ import sys
 from kiosk.cli.common import add_store_options, open_store
 from kiosk.domain.fields import SECRET_FIELDS
 from kiosk.domain.secrets import mask_card
+from kiosk.storage.customer_store import CustomerRecord
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +52,10 @@ def _user() -> str:
         return "cli"
 
 
+def _card_of(customer: CustomerRecord | None) -> str | None:
+    return customer["card_number"] if customer else None
+
+
 def describe_request(request: dict[str, str]) -> str:
     """A one-line summary of a queued request with secrets and card numbers masked (S8)."""
     parts = []
@@ -87,10 +92,7 @@ def cmd_attention(args: argparse.Namespace) -> int:
     store = open_store(args, must_exist=True)
     with store:
         rows = store.outbox.entries(state="attention")
-        cards = {
-            row.customer_code: (store.customer(row.customer_code) or {}).get("card_number")
-            for row in rows
-        }
+        cards = {row.customer_code: _card_of(store.customer(row.customer_code)) for row in rows}
     if not rows:
         print("Nothing needs attention.")
         return 0

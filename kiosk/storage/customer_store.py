@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, cast
 
 from kiosk.domain.edit_rules import EditError, EditPlan, plan_edit
 from kiosk.domain.fields import (
@@ -36,6 +36,44 @@ __all__ = ["AuditNote", "EditError", "EditResult", "Store", "StoreError", "utc_n
 
 CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
 """Columns shown by ``customer show`` and returned by searches (hashes never leave the store)."""
+
+
+class CustomerRecord(TypedDict):
+    """One customer as the store returns it: every stored field, never a hash (S9)."""
+
+    code: str
+    card_number: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    email: str | None
+    street1: str | None
+    street2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+    custom_date: str | None
+    custom_field: str | None
+    customer_username: str | None
+    has_pin: bool
+    has_password: bool
+    central_known: bool
+    """The central API has confirmed this customer's code."""
+    custom_values: dict[int, str]
+    """``custom_field_N`` values by N."""
+
+
+class BalanceRow(TypedDict):
+    """One balance of one customer, with its campaign's name and type."""
+
+    campaign_id: str
+    campaign_name: str
+    campaign_type: str
+    item: str
+    """The product for a buy-X balance; empty otherwise."""
+    balance: str
+    """The amount as exact decimal text."""
 
 
 @dataclass(frozen=True)
@@ -216,7 +254,7 @@ class Store:
         )
         return entry_id
 
-    def customer(self, code: str) -> dict[str, Any] | None:
+    def customer(self, code: str) -> CustomerRecord | None:
         """Every stored field of one customer by code (hashes excluded), or None."""
         row = self.db.conn.execute(
             f"SELECT {', '.join(CUSTOMER_COLUMNS)}, pin_hash IS NOT NULL, "
@@ -225,16 +263,17 @@ class Store:
         ).fetchone()
         if row is None:
             return None
-        record = dict(zip(CUSTOMER_COLUMNS, row, strict=False))
+        record: dict[str, object] = dict(zip(CUSTOMER_COLUMNS, row, strict=False))
         record["has_pin"], record["has_password"], record["central_known"] = (
             bool(row[-3]),
             bool(row[-2]),
             bool(row[-1]),
         )
         record["custom_values"] = self.custom_values(code)
-        return record
+        # The columns are CUSTOMER_COLUMNS, which the TypedDict lists one by one.
+        return cast(CustomerRecord, record)
 
-    def find_customer(self, card_or_code: str) -> dict[str, Any] | None:
+    def find_customer(self, card_or_code: str) -> CustomerRecord | None:
         """The customer a swipe or a typed number names, the way rule M4 matches them.
 
         Raises:
@@ -254,7 +293,7 @@ class Store:
         )
         return {field_id: value for field_id, value in rows}
 
-    def balances(self, code: str) -> list[dict[str, str]]:
+    def balances(self, code: str) -> list[BalanceRow]:
         """Balances of one customer: campaign id, name, type, item and amount."""
         rows = self.db.conn.execute(
             "SELECT b.campaign_id, c.name, c.kind, b.item, b.amount FROM balances b "
@@ -262,8 +301,16 @@ class Store:
             "ORDER BY b.campaign_id, b.item",
             (code,),
         )
-        keys = ("campaign_id", "campaign_name", "campaign_type", "item", "balance")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [
+            BalanceRow(
+                campaign_id=row[0],
+                campaign_name=row[1],
+                campaign_type=row[2],
+                item=row[3],
+                balance=row[4],
+            )
+            for row in rows
+        ]
 
     def verify_pin(self, code: str, pin: str) -> bool:
         """Check a PIN against the stored hash (S9); False when the customer has none."""

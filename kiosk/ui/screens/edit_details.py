@@ -9,7 +9,8 @@ with ``dismiss(saved)``; whoever pushed it decides what comes next.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -41,10 +42,11 @@ class EditDetailsScreen(KioskScreen[bool]):
         self.staff_actor = staff_actor
 
     def compose(self) -> ComposeResult:
-        customer: dict[str, Any] = self.store.customer(self.code) or {}
+        customer = self.store.customer(self.code)
+        stored: Mapping[str, object] = customer or {}
         definitions = self.store.custom_fields()
-        values = {name: customer.get(name) or "" for name in EDIT_FIELDS}
-        custom = customer.get("custom_values", {})
+        values = {name: str(stored.get(name) or "") for name in EDIT_FIELDS}
+        custom = customer["custom_values"] if customer else {}
         for definition in definitions:
             values[custom_name(definition)] = custom.get(definition.field_id, "")
         yield StatusLine()

@@ -74,11 +74,13 @@ class HomeScreen(KioskScreen[None]):
             yield Button("Done", id="done", variant="primary", compact=True)
 
     def _greeting(self) -> str:
-        name = (self.store.customer(self.code) or {}).get("first_name") or ""
+        customer = self.store.customer(self.code)
+        name = (customer["first_name"] if customer else None) or ""
         return f"Welcome back, {name}!" if name else "Welcome back!"
 
     def _card(self) -> str:
-        card = mask_card((self.store.customer(self.code) or {}).get("card_number"))
+        customer = self.store.customer(self.code)
+        card = mask_card(customer["card_number"] if customer else None)
         return f"Card {card}" if card else ""
 
     def on_mount(self) -> None:

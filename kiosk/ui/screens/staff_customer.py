@@ -91,13 +91,11 @@ class StaffCustomerScreen(KioskScreen[None]):
 
     def refresh_customer(self) -> None:
         """Reload name, card and balances from the store."""
-        customer = self.store.customer(self.code) or {}
-        self.customer_name = (
-            " ".join(filter(None, (customer.get("first_name"), customer.get("last_name"))))
-            or "this customer"
-        )
+        customer = self.store.customer(self.code)
+        names = (customer["first_name"], customer["last_name"]) if customer else ()
+        self.customer_name = " ".join(filter(None, names)) or "this customer"
         self.query_one("#customer-title", Static).update(self.customer_name)
-        card = mask_card(customer.get("card_number")) or "no card"
+        card = mask_card(customer["card_number"] if customer else None) or "no card"
         self.query_one("#customer-card", Static).update(f"Card {card}")
         box = self.query_one("#staff-balances", Vertical)
         box.remove_children()

@@ -11,10 +11,12 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import Digits, Static
 
+from kiosk.storage.customer_store import BalanceRow
+
 UNITS: dict[str, str] = {"points": "points", "visits": "visits", "dollars": "dollars"}
 
 
-def balance_line(row: dict[str, str]) -> str:
+def balance_line(row: BalanceRow) -> str:
     """One balance as a line of text: ``Coffee club: 12 points``."""
     if row["campaign_type"] == "buyx":
         return f"{row['campaign_name']}: {row['balance']} x {row['item']}"
@@ -27,7 +29,7 @@ def balance_line(row: dict[str, str]) -> str:
 class BalanceBoard(Vertical):
     """The main balance in ``Digits`` with its caption, then the other balances."""
 
-    def __init__(self, balances: Sequence[dict[str, str]], *, id: str | None = None) -> None:
+    def __init__(self, balances: Sequence[BalanceRow], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.balances = list(balances)
 
