@@ -177,6 +177,8 @@ def encode_text(text: str, layout: KeyLayout) -> list[tuple[int, bool, bool]]:
     for char in text:
         if char in "\r\n":
             presses.append((KEY_ENTER, False, False))
+        elif char == "\t":
+            presses.append((KEY_TAB, False, False))
         elif char in reverse:
             presses.append(reverse[char])
         else:

@@ -287,7 +287,7 @@ def _framing(options: dict[str, str], terminators: frozenset[str]) -> FramerConf
         end_on_terminator=per_track in _NO,
         silence_timeout=_float(options, "timeout", 0.3),
         track_gap=_float(options, "track_gap", 0.1),
-        max_chars=_int(options, "max", 512),
+        max_chars=_int(options, "max", 1024),
         sentinels=decoder.sentinels,
         lrc=decoder.lrc,
     )

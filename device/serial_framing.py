@@ -53,7 +53,7 @@ class FramerConfig:
     track_gap: float = 0.1
     """Seconds without data after a complete track (or a line end) that end the swipe; well
     above a reader's gap between characters (ID TECH MiniMag default 2 ms, Unitech 1 ms)."""
-    max_chars: int = 512
+    max_chars: int = 1024
     """Longest frame kept; longer input is reported once as too long and discarded."""
     sentinels: bool = True
     """False for readers set to send no start/end sentinels: only line ends and silence frame."""

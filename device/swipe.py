@@ -292,7 +292,9 @@ def _pattern_card(
     for number in config.track_order:
         for index, token in enumerate(tokens):
             if token.closed and track_number(token, hints.get(index)) == number:
-                card = _match_card(pattern, token.content)
+                # Track 1 has no lower case (a reader typing under Caps Lock sends it anyway).
+                content = token.content.upper() if number == 1 else token.content
+                card = _match_card(pattern, content)
                 if card is not None:
                     return card, number
     return None
