@@ -12,8 +12,9 @@ on one account. It is recognised by
   ID TECH masking);
 - an encryption trailer after the tracks: ``|``-separated fields holding long hexadecimal runs
   (MagTek MagneSafe "KB data", manual 99875218, example 12), or a long base64 run;
-- zero masking (MagneSafe, same manual): the number's middle digits are all ``0`` *and* every
-  digit after the expiry date is ``0`` as well; a real card carries a service code there.
+- zero masking (MagneSafe, same manual): on track 1 or 2, the number's middle digits are all
+  ``0`` *and* the 10 or more digits after the expiry date are all ``0`` as well; a real card
+  carries a service code there (a loyalty number such as 6001000000000011 alone is not judged).
 """
 
 from __future__ import annotations
@@ -110,9 +111,13 @@ def looks_masked(tracks: list[str], outside: str) -> bool:
 
 
 def _zero_masked(content: str, pan: str) -> bool:
-    if len(pan) < 12 or not pan.isdigit() or set(pan[6:-4]) != {"0"}:
+    # Track 3 (ISO 4909) is padded with zeros by design: only tracks 1 and 2 are judged.
+    if len(content) + 2 > 40 and content[:1] not in "Bb":
         return False
-    # After the number: the separator, the name (track 1), the expiry YYMM, then the rest.
+    if len(pan) < 12 or not pan.isdigit() or len(pan[6:-4]) < 4 or set(pan[6:-4]) != {"0"}:
+        return False
+    # After the number: the separator, the name (track 1), the expiry YYMM, then the rest; a
+    # masking reader zeroes the service code and all discretionary data (10 digits or more).
     rest = content.split("^")[-1] if "^" in content else content.partition("=")[2]
     tail = rest[4:]
-    return len(tail) >= 3 and set(tail) == {"0"}
+    return len(tail) >= 10 and set(tail) == {"0"}

@@ -94,6 +94,8 @@ class HidSwipeDecoder:
         ``EV_KEY`` types; ``SYN_DROPPED`` voids the swipe and ignores events up to the next
         ``SYN_REPORT``; ``EV_MSC`` scan codes, LEDs and the rest only let time pass.
         """
+        if self._ignoring and not self._stream.pending:
+            self._ignoring = False  # the voided swipe has ended (silence) without a SYN_REPORT
         if type_ == EV_SYN and code == SYN_DROPPED:
             self._ignoring = self.needs_resync = True
             self._pending.extend(self._stream.void(timestamp))

@@ -15,7 +15,10 @@ default. A frame ends at:
 - a line end after all three tracks (no more can follow);
 - a second track 1 (``%`` where a track may start): only one track 1 per swipe;
 - with ``end_on_terminator=True`` (``per_track=no``: readers known to send one terminator per
-  swipe), at once on CR/LF/Tab, ETX, or an STX that starts the next swipe;
+  swipe), at once on CR/LF/Tab, ETX, or an STX that starts the next swipe.
+
+After a swipe ended on its terminator or its last track, whatever follows within ``track_gap``
+(a post-card string, a status digit) belongs to it and is discarded.
 - ``void()`` (the evdev driver reported lost events): everything up to the next silence is
   discarded and the swipe is reported once as ``dropped``, never decoded.
 
@@ -94,6 +97,7 @@ class SwipeFramer:
         self._closed = {"%": 0, ";": 0, "+": 0}
         self._line_end = False
         self._skip_lrc = False
+        self._tail_from: float | None = None  # a swipe just ended: what follows at once is its tail
 
     @property
     def pending(self) -> bool:
@@ -143,9 +147,17 @@ class SwipeFramer:
         cfg = self.config
         if self._void or self._overflow:
             return  # the rest of a lost or oversized swipe: discarded until silence
+        if self._tail_from is not None:
+            if now - self._tail_from < cfg.track_gap:
+                # Within the track gap of a swipe that ended on its terminator or its last
+                # track: a postamble or trailer of that swipe, never a second result.
+                self._tail_from = now
+                return
+            self._tail_from = None
         line_end = char == ETX or (char in cfg.terminators)
         if cfg.end_on_terminator and (line_end or char == STX):
             self._end(frames, "stx" if char == STX else "etx" if char == ETX else "terminator", now)
+            self._tail_from = None if char == STX else now
             return
         if self._skip_lrc:
             self._skip_lrc = False
@@ -162,6 +174,7 @@ class SwipeFramer:
             frames.append(Frame("", "overflow", now))
         elif line_end and self._all_tracks_in():
             self._end(frames, "complete", now)
+            self._tail_from = now
 
     def _all_tracks_in(self) -> bool:
         closed = self._closed
