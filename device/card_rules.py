@@ -91,12 +91,15 @@ def looks_masked(tracks: list[str], outside: str) -> bool:
 
     Args:
         tracks: each track's content, sentinels excluded.
-        outside: the swipe's text that lies outside every track.
+        outside: the swipe's text outside its ``%`` and ``;`` tracks (a ``+`` in a trailer
+            would otherwise hide the trailer inside a "track 3").
     """
     if "|" in outside and _HEX_RUN.search(outside):
         return True
-    if _BASE64_RUN.search(outside) and any(c in outside for c in "+/"):
-        return True
+    for run in _BASE64_RUN.findall(outside):
+        # Base64 mixes letters, digits and + or /; a track 3's digits never hold a letter.
+        if re.search(r"[A-Za-z]", run) and re.search(r"[0-9]", run) and re.search(r"[+/]", run):
+            return True
     for content in tracks:
         match = _MASKED_PAN.match(content)
         if match is None:

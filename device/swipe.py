@@ -70,6 +70,7 @@ FRAMING_CHARS = "\x00\x02\x03\r\n\t "
 """Characters readers put around a swipe (NUL padding, STX/ETX, Enter, blanks)."""
 
 _CARD_DIGITS = re.compile(r"[0-9]{4,32}")
+_TRACKS_1_2 = re.compile(r"[%;][^%;?]*\?")
 _CLAIMED = re.compile(r"[Bb]?([0-9]{4,32})(?:[=^]|$)")
 _STATUS_FRAME = re.compile(r"(?:[%;+]\??)*[01]?")
 
@@ -221,7 +222,8 @@ def _decode(data: str | bytes, config: DecoderConfig) -> Swipe | BadSwipe:
         tokens, outside = plain_lines(text), ""
     if not tokens:
         return BadSwipe.of("bad_format")
-    if looks_masked([t.content for t in tokens if t.closed], outside):
+    trailer = outside if not config.sentinels else _TRACKS_1_2.sub("", text)
+    if looks_masked([t.content for t in tokens if t.closed], trailer):
         return BadSwipe.of("masked")
     hints = semicolon_hints(tokens)
     found = _pattern_card(tokens, hints, config)
