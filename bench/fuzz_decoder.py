@@ -78,11 +78,23 @@ def main() -> int:
             results += stream.poll(now + 1)
             check(data, results, failures)
             if i % 10 == 0:  # key events: fewer, they are slower to generate
+                # Every event type in kernel order terms: keys, scan codes, SYN_REPORT and
+                # SYN_DROPPED; after a drop, no result of that swipe may be a card number.
                 hid = HidSwipeDecoder(layout=rng.choice(("us", "de")))
+                got: list = []
                 for _ in range(rng.randint(0, 120)):
-                    hid.feed(rng.randrange(260), rng.choice((0, 1, 1, 1, 2)), now)
-                    now += 0.002
-                hid.poll(now + 1)
+                    kind = rng.choice((1, 1, 1, 1, 4, 0, 0))
+                    code = rng.choice((0, 0, 0, 3)) if kind == 0 else rng.randrange(260)
+                    got += hid.event(kind, code, rng.choice((0, 1, 1, 1, 2)), now)
+                    now += rng.choice((0.002, 0.002, 0.2))
+                    if kind == 0 and code == 3:
+                        # Silence after the drop ends the voided swipe: one "dropped", no number.
+                        hid.resync([])
+                        now += 1.0
+                        after = hid.poll(now)
+                        if [getattr(r, "code", "") for r in after] != ["dropped"]:
+                            failures.append(("drop not reported once", repr(after)))
+                got += hid.poll(now + 1)
         except Exception as error:  # record it and keep fuzzing
             failures.append(("raised", f"{type(error).__name__}: {error}"))
     elapsed = time.perf_counter() - start

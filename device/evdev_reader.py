@@ -15,17 +15,25 @@ imported only when a device is searched for or opened.
   stop). The device is closed in ``finally``: ``InputDevice`` has no context manager.
 - Unplug shows up as ``OSError`` ENODEV: a half swipe is flushed as a bad swipe, the device is
   closed, and it is searched for again with a capped backoff; a replug needs a new grab.
-- Event timestamps are not used: decoding runs on ``time.monotonic()`` at reception, the same
-  clock as the silence poll (event times are wall-clock and may jump).
+- Timing comes from the kernel's event timestamps, switched to the monotonic clock
+  (``EVIOCSCLOCKID``), the clock of the silence poll: a reading thread that stalls and then reads
+  a burst still sees the gaps the reader really left. If the switch fails, reception time is
+  used (event times would be wall-clock, which may jump).
+- Discovery does not depend on write access: ``evdev.list_devices()`` lists only nodes it could
+  open read-write, but reading and grabbing need only read access (the udev rule gives 0640), so
+  ``/dev/input/event*`` is listed here and each node opened read-only for its name and ids.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
+import glob
 import os
 import re
 import select
+import struct
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -40,6 +48,10 @@ SELECT_TIMEOUT = 0.05
 """Seconds each wait for events lasts, so a stop request is seen quickly."""
 GRAB_WAIT = 2.0
 """Seconds to wait for all keys to be released before grabbing anyway."""
+EVIOCSCLKID = 0x400445A0
+"""``_IOW('E', 0xa0, int)``: choose the clock of an evdev node's event timestamps."""
+CLOCK_MONOTONIC = 1
+INPUT_DIR = "/dev/input"
 
 
 class InputDeviceLike(Protocol):
@@ -103,31 +115,41 @@ class DeviceSelector:
 
 
 def handle_events(
-    decoder: HidSwipeDecoder, events: Iterable[Any], now: float
+    decoder: HidSwipeDecoder, events: Iterable[Any], now: float, event_time: bool = False
 ) -> list[Swipe | BadSwipe]:
-    """Feed evdev events (``InputEvent``-like: type, code, value) to the decoder.
+    """Feed evdev events (``InputEvent``-like: type, code, value, sec, usec) to the decoder.
 
-    This is the reader's only path from events to swipes; tests drive it with hand-built
-    ``evdev.InputEvent`` objects. Non-key events (SYN, MSC scan codes) are skipped.
+    This is the reader's only path from events to swipes; tests and ``kiosk readers replay``
+    drive it with built event sequences. Events are taken in kernel order: ``EV_MSC`` scan
+    codes, ``EV_KEY``, ``SYN_REPORT``, and ``SYN_DROPPED`` when the kernel lost events.
+
+    Args:
+        now: reception time, used for every event unless ``event_time``.
+        event_time: use each event's own timestamp (monotonic clock) instead.
     """
     results: list[Swipe | BadSwipe] = []
     for event in events:
-        if event.type == EV_KEY:
-            result = decoder.feed(event.code, event.value, now)
-            if result is not None:
-                results.append(result)
+        stamp = event.sec + event.usec / 1_000_000 if event_time else now
+        results += decoder.event(event.type, event.code, event.value, stamp)
     return results
 
 
-def find_device(selector: DeviceSelector) -> str | None:
-    """Return the device node for the selector, or None if it is not plugged in."""
+def find_device(
+    selector: DeviceSelector,
+    input_dir: str = INPUT_DIR,
+    opener: Callable[[str], InputDeviceLike] | None = None,
+) -> str | None:
+    """Return the device node for the selector, or None if it is not plugged in.
+
+    Every ``event*`` node is opened read-only (see the module docstring); nodes that cannot be
+    opened at all (no permission, gone) are skipped.
+    """
     if selector.path is not None:
         return selector.path if os.path.exists(selector.path) else None
-    import evdev  # lazy: only reader modules import evdev, and only when used
-
-    for path in evdev.list_devices():
+    opener = opener or open_device
+    for path in sorted(glob.glob(os.path.join(input_dir, "event*"))):
         try:
-            device = evdev.InputDevice(path)
+            device: Any = opener(path)
         except OSError:
             continue  # no permission or gone: not ours to use
         try:
@@ -136,16 +158,27 @@ def find_device(selector: DeviceSelector) -> str | None:
             # A reader often has several nodes (keyboard, consumer keys): want the one with Enter.
             if KEY_ENTER in keys and selector.matches(device.name, info.vendor, info.product):
                 return path
+        except OSError:
+            continue
         finally:
-            device.close()
+            _close_quietly(device, ungrab=False)
     return None
 
 
 def open_device(path: str) -> InputDeviceLike:
-    """Open an input device node with evdev."""
-    import evdev
+    """Open an input device node with evdev, read-only: reading and grabbing need no more."""
+    import evdev  # lazy: only reader modules import evdev, and only when used
 
-    return evdev.InputDevice(path)
+    return evdev.InputDevice(path, readonly=True)
+
+
+def use_monotonic_clock(device: InputDeviceLike) -> bool:
+    """Switch the node's event timestamps to the monotonic clock; True when that worked."""
+    try:
+        fcntl.ioctl(device.fd, EVIOCSCLKID, struct.pack("i", CLOCK_MONOTONIC))
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
 
 
 class EvdevReader(ThreadedReader):
@@ -164,6 +197,7 @@ class EvdevReader(ThreadedReader):
         self.decoder = decoder or HidSwipeDecoder()
         self._finder = finder
         self._opener = opener
+        self._event_time = False
 
     def _run(self) -> None:
         delay = self.backoff_start
@@ -184,6 +218,7 @@ class EvdevReader(ThreadedReader):
                 if not self._grab(device):
                     delay = self._wait(delay)
                     continue
+                self._event_time = use_monotonic_clock(device)
                 self._set_status("connected")
                 was_connected, delay = True, self.backoff_start
                 self._read_loop(device)
@@ -227,7 +262,10 @@ class EvdevReader(ThreadedReader):
                     events = list(device.read())
                 except BlockingIOError:
                     events = []
-                results = handle_events(self.decoder, events, now)
+                results = handle_events(self.decoder, events, now, self._event_time)
+                if self.decoder.needs_resync:
+                    # Key releases may have been lost with the dropped events.
+                    self.decoder.resync(device.active_keys())
             results += self.decoder.poll(now)
             for result in results:
                 self._emit(result)
@@ -241,9 +279,10 @@ def _open_error_text(error: OSError) -> str:
     return f"cannot open the reader ({error.strerror or 'unknown'}), retrying"
 
 
-def _close_quietly(device: InputDeviceLike) -> None:
+def _close_quietly(device: Any, ungrab: bool = True) -> None:
     # Either may fail when the device is already gone or was never grabbed.
-    with contextlib.suppress(OSError):
-        device.ungrab()
+    if ungrab:
+        with contextlib.suppress(OSError):
+            device.ungrab()
     with contextlib.suppress(OSError):
         device.close()

@@ -48,8 +48,20 @@ KEY_RIGHTALT = 100
 KEY_LEFTMETA = 125
 KEY_RIGHTMETA = 126
 
+EV_SYN = 0
+"""Event type of synchronisation events."""
 EV_KEY = 1
 """Event type of key events."""
+EV_MSC = 4
+"""Event type of miscellaneous events (``MSC_SCAN``: the HID usage of the key that follows)."""
+EV_LED = 17
+"""Event type of LED state changes."""
+SYN_REPORT = 0
+"""End of one frame of events."""
+SYN_DROPPED = 3
+"""The kernel's event buffer overflowed: events were lost."""
+MSC_SCAN = 4
+"""Code of scan-code events."""
 
 SHIFT_KEYS = frozenset({KEY_LEFTSHIFT, KEY_RIGHTSHIFT})
 ALTGR_KEYS = frozenset({KEY_RIGHTALT})
@@ -165,6 +177,8 @@ def encode_text(text: str, layout: KeyLayout) -> list[tuple[int, bool, bool]]:
     for char in text:
         if char in "\r\n":
             presses.append((KEY_ENTER, False, False))
+        elif char == "\t":
+            presses.append((KEY_TAB, False, False))
         elif char in reverse:
             presses.append(reverse[char])
         else:

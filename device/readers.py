@@ -1,36 +1,48 @@
 """One factory for every card reader: ``open_reader(spec, on_event) -> CardReader``.
 
-Provides ``open_reader()``, ``parse_spec()``, ``TerminalReader`` and re-exports the reader
-types (``CardReader``, ``ReaderEvent``, ``ReaderStatus``). Reader modules that need ``evdev`` or
-``serial`` are imported only when such a reader is opened.
+Provides ``open_reader()``, ``parse_spec()``, ``with_options()``, the decoder builders shared
+with ``kiosk readers replay`` (``decoder_config()``, ``serial_decoder()``, ``hid_decoder()``),
+``TerminalReader`` and re-exports the reader types (``CardReader``, ``ReaderEvent``,
+``ReaderStatus``). Reader modules that need ``evdev`` or ``serial`` are imported only when such a
+reader is opened.
 
 Specs (options after ``?``, ``&``-separated, values percent-encoded; ``+`` is kept literally):
 
 - ``evdev:/dev/input/by-id/usb-...-event-kbd``, ``evdev:name=Magtek USB Reader``,
-  ``evdev:usb=0801:0001``; options ``layout=us|de``;
+  ``evdev:usb=0801:0001``; options ``layout=us|de``, ``terminator=enter|tab|any|none``;
 - ``serial:/dev/ttyUSB0?baud=9600&terminator=cr``, ``serial:loop://``; options ``baud``,
-  ``terminator=cr|lf|any|none`` (ETX always ends a swipe), ``per_track=yes`` (Enter after every
-  track: a swipe then ends on silence), ``signon_ms`` (drop a greeting line within that time
-  after opening; default 500);
+  ``terminator=cr|lf|crlf|any|none`` (ETX is always a line end), ``signon_ms`` (drop a greeting
+  line within that time after opening; default 500);
 - ``terminal`` (swipes typed into the TUI; see ``device.wedge``); option ``gap`` (seconds);
 - ``script:FILE`` (see ``device.script_reader``).
 
-Options for all: ``track=2,1`` (tracks to take the number from, in order), ``pattern=REGEX``,
-``prefix=TEXT``, ``suffix=TEXT``; for evdev and serial also ``timeout`` (silence, seconds) and
-``max`` (longest swipe, characters).
+Options for all kinds: ``track=2,1`` (tracks to take the number from, in order),
+``pattern=REGEX`` (tried on each track's raw text), ``prefix=``/``preamble=`` and
+``suffix=``/``postamble=`` (text the reader sends around a swipe or a track),
+``sentinels=no`` (tracks without sentinels, or the account number only), ``lrc=yes`` (an LRC
+character after each track), and the card-number rules ``digits=MIN-MAX``, ``prefixes=A,B``,
+``luhn=yes``. For evdev and serial also ``per_track=auto|yes|no`` (``no``: the reader sends one
+terminator per swipe, which then ends it at once; otherwise ``track_gap`` seconds of silence
+after a track end the swipe, default 0.1), ``timeout`` (silence mid-track, seconds) and ``max``
+(longest swipe, characters).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote
 
+from device.card_rules import MAX_DIGITS, MIN_DIGITS, CardRules
 from device.hid_keymap import get_layout
 from device.reader_base import CardReader, EventCallback, ReaderEvent, ReaderStatus
-from device.serial_framing import FramerConfig
+from device.serial_framing import FramerConfig, StreamSwipeDecoder
 from device.swipe import DecoderConfig
 from device.wedge import TerminalWedge
+
+if TYPE_CHECKING:
+    from device.hid_decoder import HidSwipeDecoder
 
 __all__ = [
     "CardReader",
@@ -38,15 +50,20 @@ __all__ = [
     "ReaderSpec",
     "ReaderStatus",
     "TerminalReader",
+    "decoder_config",
+    "hid_decoder",
     "open_reader",
     "parse_spec",
+    "serial_decoder",
+    "with_options",
 ]
 
-_COMMON = {"track", "pattern", "prefix", "suffix"}
-_STREAM = _COMMON | {"timeout", "max"}
+_COMMON = {"track", "pattern", "prefix", "suffix", "preamble", "postamble", "sentinels", "lrc"}
+_COMMON |= {"digits", "prefixes", "luhn"}
+_STREAM = _COMMON | {"timeout", "max", "per_track", "track_gap", "terminator"}
 KNOWN_OPTIONS: dict[str, frozenset[str]] = {
     "evdev": frozenset(_STREAM | {"layout"}),
-    "serial": frozenset(_STREAM | {"baud", "terminator", "per_track", "signon_ms"}),
+    "serial": frozenset(_STREAM | {"baud", "signon_ms"}),
     "terminal": frozenset(_COMMON | {"gap"}),
     "script": frozenset(_COMMON),
 }
@@ -57,6 +74,14 @@ TERMINATORS: dict[str, frozenset[str]] = {
     "any": frozenset({"\r", "\n"}),
     "none": frozenset(),
 }
+EVDEV_TERMINATORS: dict[str, frozenset[str]] = {
+    "enter": frozenset({"\r"}),
+    "tab": frozenset({"\t"}),
+    "any": frozenset({"\r", "\t"}),
+    "none": frozenset(),
+}
+_YES = ("1", "yes", "true", "on")
+_NO = ("0", "no", "false", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +126,19 @@ def parse_spec(spec: str) -> ReaderSpec:
     return ReaderSpec(kind, target, options)
 
 
+def with_options(spec: str, extra: dict[str, str]) -> str:
+    """``spec`` with ``extra`` options added where the spec does not set them already.
+
+    The store's card-number rules (``reader.card_*`` in kiosk.toml) reach every reader this way.
+    """
+    parsed = parse_spec(spec)
+    added = {k: v for k, v in extra.items() if v != "" and k not in parsed.options}
+    if not added:
+        return spec
+    query = "&".join(f"{k}={quote(v, safe=',-')}" for k, v in added.items())
+    return f"{spec.strip()}{'&' if '?' in spec else '?'}{query}"
+
+
 def open_reader(spec: str, on_event: EventCallback) -> CardReader:
     """Build (not start) the reader a spec describes.
 
@@ -114,7 +152,7 @@ def open_reader(spec: str, on_event: EventCallback) -> CardReader:
     """
     parsed = parse_spec(spec)
     options = parsed.options
-    decoder = _decoder_config(options)
+    decoder = decoder_config(options)
     if parsed.kind == "terminal":
         return TerminalReader(on_event, TerminalWedge(decoder, gap=_float(options, "gap", 0.5)))
     if parsed.kind == "script":
@@ -123,28 +161,39 @@ def open_reader(spec: str, on_event: EventCallback) -> CardReader:
         return ScriptReader(parsed.target, on_event, decoder)
     if parsed.kind == "evdev":
         from device.evdev_reader import DeviceSelector, EvdevReader
-        from device.hid_decoder import HidSwipeDecoder
 
         selector = DeviceSelector.parse(parsed.target)
-        framing = _framing(options, frozenset({"\r"}), end_on_terminator=True)
-        layout = get_layout(options.get("layout", "us"))
-        return EvdevReader(selector, on_event, HidSwipeDecoder(decoder, framing, layout))
-    from device.serial_framing import StreamSwipeDecoder
+        return EvdevReader(selector, on_event, hid_decoder(options))
     from device.serial_reader import SerialReader
 
     baud = _int(options, "baud", 9600)
     if baud <= 0:
         raise ValueError("serial reader: baud must be a positive number")
+    return SerialReader(parsed.target, on_event, baud, serial_decoder(options))
+
+
+def serial_decoder(options: dict[str, str]) -> StreamSwipeDecoder:
+    """The framing and decoding of a serial reader with these spec options."""
     terminator = options.get("terminator", "any").lower()
     if terminator not in TERMINATORS:
         raise ValueError(f"serial reader: terminator must be one of {', '.join(TERMINATORS)}")
-    per_track = options.get("per_track", "no").lower() in ("1", "yes", "true", "on")
-    framing = _framing(options, TERMINATORS[terminator], end_on_terminator=not per_track)
+    framing = _framing(options, TERMINATORS[terminator])
     signon = _int(options, "signon_ms", 500)
     if signon < 0:
         raise ValueError("serial reader: signon_ms must not be negative")
-    stream = StreamSwipeDecoder(decoder, framing, signon_window=signon / 1000)
-    return SerialReader(parsed.target, on_event, baud, stream)
+    return StreamSwipeDecoder(decoder_config(options), framing, signon_window=signon / 1000)
+
+
+def hid_decoder(options: dict[str, str]) -> HidSwipeDecoder:
+    """The key translation, framing and decoding of an evdev reader with these options."""
+    from device.hid_decoder import HidSwipeDecoder
+
+    terminator = options.get("terminator", "enter").lower()
+    if terminator not in EVDEV_TERMINATORS:
+        raise ValueError(f"evdev reader: terminator must be one of {', '.join(EVDEV_TERMINATORS)}")
+    framing = _framing(options, EVDEV_TERMINATORS[terminator])
+    layout = get_layout(options.get("layout", "us"))
+    return HidSwipeDecoder(decoder_config(options), framing, layout)
 
 
 class TerminalReader:
@@ -193,7 +242,8 @@ class TerminalReader:
             self._on_event(ReaderStatus(text))
 
 
-def _decoder_config(options: dict[str, str]) -> DecoderConfig:
+def decoder_config(options: dict[str, str]) -> DecoderConfig:
+    """The decoder settings (tracks, pattern, framing text, card rules) of spec options."""
     order: tuple[int, ...] = (2, 1)
     if "track" in options:
         try:
@@ -203,20 +253,53 @@ def _decoder_config(options: dict[str, str]) -> DecoderConfig:
     return DecoderConfig(
         track_order=order,
         card_pattern=options.get("pattern") or None,
-        prefix=options.get("prefix", ""),
-        suffix=options.get("suffix", ""),
+        prefix=options.get("preamble", options.get("prefix", "")),
+        suffix=options.get("postamble", options.get("suffix", "")),
+        sentinels=_flag(options, "sentinels", True),
+        lrc=_flag(options, "lrc", False),
+        rules=card_rules(options),
     )
 
 
-def _framing(
-    options: dict[str, str], terminators: frozenset[str], end_on_terminator: bool
-) -> FramerConfig:
+def card_rules(options: dict[str, str]) -> CardRules:
+    """The card-number rules of spec options ``digits``, ``prefixes`` and ``luhn``."""
+    low, high = MIN_DIGITS, MAX_DIGITS
+    if options.get("digits"):
+        first, dash, last = options["digits"].partition("-")
+        try:
+            low = int(first)
+            high = int(last) if dash else low
+        except ValueError:
+            raise ValueError(
+                "option digits must be a length or a range, e.g. 16 or 12-19"
+            ) from None
+    prefixes = tuple(p.strip() for p in options.get("prefixes", "").split(",") if p.strip())
+    return CardRules(low, high, prefixes, _flag(options, "luhn", False))
+
+
+def _framing(options: dict[str, str], terminators: frozenset[str]) -> FramerConfig:
+    per_track = options.get("per_track", "auto").lower()
+    if per_track not in ("auto", *_YES, *_NO):
+        raise ValueError("option per_track must be auto, yes or no")
+    decoder = decoder_config(options)
     return FramerConfig(
         terminators=terminators,
-        end_on_terminator=end_on_terminator,
+        end_on_terminator=per_track in _NO,
         silence_timeout=_float(options, "timeout", 0.3),
-        max_chars=_int(options, "max", 512),
+        track_gap=_float(options, "track_gap", 0.1),
+        max_chars=_int(options, "max", 1024),
+        sentinels=decoder.sentinels,
+        lrc=decoder.lrc,
     )
+
+
+def _flag(options: dict[str, str], key: str, default: bool) -> bool:
+    value = options.get(key, "").lower()
+    if not value:
+        return default
+    if value not in (*_YES, *_NO):
+        raise ValueError(f"option {key} must be yes or no")
+    return value in _YES
 
 
 def _float(options: dict[str, str], key: str, default: float) -> float:

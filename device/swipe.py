@@ -1,7 +1,9 @@
-"""Pure magnetic-stripe swipe decoding: track text in, ``Swipe`` or ``BadSwipe`` out.
+"""Pure magnetic-stripe swipe decoding: one swipe's text in, ``Swipe`` or ``BadSwipe`` out.
 
-Provides ``Swipe``, ``BadSwipe``, ``DecoderConfig``, ``decode_swipe()`` and ``encode_swipe()``
-(the inverse, for tests, demos and benchmarks).
+Provides ``Swipe``, ``BadSwipe``, ``DecoderConfig``, ``decode_swipe()``, ``is_status_frame()``
+and ``encode_swipe()`` (the inverse, for tests, demos and benchmarks). Tokenizing and track
+formats are in ``device.track_parse``; card-number rules and masked output in
+``device.card_rules``.
 
 Formats (ISO 7811/7813 as readers send them, sentinels included in the length limits):
 
@@ -9,21 +11,24 @@ Formats (ISO 7811/7813 as readers send them, sentinels included in the length li
 - track 2: ``;<card>=<YYMM><data>?``, at most 40; loyalty cards often carry only
   ``;<card>?`` and that is accepted too;
 - track 3: ``;...?`` or ``+...?``, at most 107; a card number is read from track 3 only when
-  the configuration lists track 3 (format ``;<2-digit code><card>=...?``) or via a pattern.
+  the configuration lists track 3 (format ``;<2-digit code><card>=...?``) or via a pattern;
+- readers set to send no sentinels (``sentinels=False``): one track per line, which covers
+  readers that send only the account number.
 
 Choices, and why:
 
 - Tracks may come in any order: a backward swipe on some readers delivers track 3/2 before
-  track 1. Track 1 is told by ``%``. Of several ``;`` tracks, the one next to track 1 is track 2
-  (true in both directions); a lone ``;`` track is track 2 when it fits track 2's length.
-- A track that is an error marker (``%E?``, ``;E?``, ``+E?``), truncated (no end sentinel),
-  too long or malformed is unusable; the card number comes from the first usable track in
-  ``DecoderConfig.track_order`` (track 2, then track 1, by default).
-- Card numbers are 4..32 digits, taken verbatim from the input (no Luhn check: loyalty cards
-  often fail it), so a decoded number is always a substring of the input.
-- ``decode_swipe`` never raises and never logs: raw track data must not be stored or logged
-  (S8), and garbage must not crash the kiosk (S10). ``repr(Swipe)`` masks the card number and
-  hides the name.
+  track 1. Of several ``;`` tracks, the one next to track 1 is track 2.
+- A configured pattern is tried on each track's raw text before any format check, so a custom
+  badge format that the standard checks would refuse can be read; it then replaces them.
+- Otherwise the card number comes from the first usable track in ``track_order`` (track 2,
+  then track 1); when tracks 1 and 2 both carry a number they must agree, else the swipe is
+  refused (a lost digit must never give a shorter, different number).
+- Masked or encrypted output is refused (``masked``), and the store's ``CardRules`` (length
+  range, prefixes, Luhn) apply to every number, whichever way it was read.
+- Card numbers are taken verbatim from the input, so a decoded number is always a substring of
+  it. ``decode_swipe`` never raises and never logs: raw track data must not be stored or logged
+  (S8), and garbage must not crash the kiosk (S10). ``repr(Swipe)`` masks the number.
 """
 
 from __future__ import annotations
@@ -31,10 +36,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from device.card_rules import CardRules, looks_masked
 from device.masking import mask_card_number
+from device.track_parse import (
+    LINE_BREAKS,
+    TRACK_MAX_LENGTH,
+    Token,
+    Track,
+    classify,
+    plain_lines,
+    semicolon_hints,
+    tokenize,
+    track_number,
+)
 
-TRACK_MAX_LENGTH: dict[int, int] = {1: 79, 2: 40, 3: 107}
-"""Longest valid track text per track number, sentinels included (ISO 7811)."""
+__all__ = [
+    "REASONS",
+    "TRACK_MAX_LENGTH",
+    "BadSwipe",
+    "CardRules",
+    "DecoderConfig",
+    "Swipe",
+    "decode_swipe",
+    "encode_swipe",
+    "is_status_frame",
+    "tokenize",
+]
 
 MAX_INPUT_CHARS = 1024
 """Longer input is rejected unparsed: three maximal tracks plus any prefix fit well inside."""
@@ -43,10 +70,9 @@ FRAMING_CHARS = "\x00\x02\x03\r\n\t "
 """Characters readers put around a swipe (NUL padding, STX/ETX, Enter, blanks)."""
 
 _CARD_DIGITS = re.compile(r"[0-9]{4,32}")
-_TRACK1 = re.compile(r"B(?P<pan>[0-9]{4,32})\^(?P<name>[ -\]_]{0,26})\^(?P<rest>[ -_]*)")
-_TRACK2 = re.compile(r"(?P<pan>[0-9]{4,32})(?:=(?P<rest>[0-9:<=>]*))?")
-_TRACK3_CHARS = re.compile(r"[0-9:<=>]*")
-_TRACK3 = re.compile(r"[0-9]{2}(?P<pan>[0-9]{4,32})=")
+_TRACKS_1_2 = re.compile(r"[%;][^%;?]*\?")
+_CLAIMED = re.compile(r"[Bb]?([0-9]{4,32})(?:[=^]|$)")
+_STATUS_FRAME = re.compile(r"(?:[%;+]\??)*[01]?")
 
 # Machine reason codes, with the plain text shown to the person at the counter.
 REASONS: dict[str, str] = {
@@ -57,6 +83,15 @@ REASONS: dict[str, str] = {
     "bad_format": "Could not read the card. Please swipe again.",
     "no_card_number": "This card has no card number we can use.",
     "ambiguous": "Could not read the card. Please swipe again.",
+    "mismatch": "The card was not read reliably. Please swipe again.",
+    "dropped": "Part of the swipe was lost. Please swipe again.",
+    "masked": (
+        "This card reader hides card numbers (masked or encrypted output). Staff: set the "
+        "reader to send clear card data; `kiosk readers test` shows what it sends."
+    ),
+    "card_length": "This card number is incomplete or not one of ours. Please swipe again.",
+    "card_prefix": "This card is not one of this shop's cards.",
+    "card_luhn": "The card number did not check out. Please swipe again.",
     "internal": "Could not read the card. Please swipe again.",
 }
 
@@ -115,12 +150,19 @@ class DecoderConfig:
     track_order: tuple[int, ...] = (2, 1)
     """Tracks to take the card number from, first usable wins."""
     card_pattern: str | None = None
-    """Regex searched in each track's text (sentinels excluded) instead of the standard
+    """Regex searched in each track's raw text (sentinels excluded) before the standard
     formats; the group named ``card`` (else group 1, else the match) must be 4..32 digits."""
     prefix: str = ""
-    """Text the reader is configured to send before a swipe; removed when present."""
+    """Preamble: text the reader is set to send before a swipe or a track; removed."""
     suffix: str = ""
-    """Text the reader is configured to send after a swipe; removed when present."""
+    """Postamble: text the reader is set to send after a swipe or a track; removed."""
+    sentinels: bool = True
+    """False for readers set to send tracks without sentinels (one per line), or only the
+    account number."""
+    lrc: bool = False
+    """True for readers that send an LRC character after each end sentinel."""
+    rules: CardRules = field(default_factory=CardRules)
+    """The store's card-number rules, applied to every number read."""
     _compiled: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -139,22 +181,12 @@ class DecoderConfig:
         return self._compiled
 
 
-@dataclass(slots=True)
-class _Track:
-    number: int
-    status: str  # "ok" or a BadSwipe reason code
-    content: str = ""
-    card: str | None = None
-    expiry: str | None = None
-    name: str | None = None
-
-
 def decode_swipe(data: str | bytes, config: DecoderConfig | None = None) -> Swipe | BadSwipe:
     """Decode one swipe's text. Never raises; see the module docstring for the rules.
 
     Args:
         data: the swipe as received (bytes are read as Latin-1, one character per byte).
-        config: track order, card pattern, prefix and suffix; the defaults when None.
+        config: tracks, pattern, preamble/postamble, sentinels, LRC and card rules.
 
     Returns:
         A ``Swipe`` with a card number found verbatim in ``data``, or a ``BadSwipe``.
@@ -165,29 +197,57 @@ def decode_swipe(data: str | bytes, config: DecoderConfig | None = None) -> Swip
         return BadSwipe.of("internal")
 
 
+def is_status_frame(data: str | bytes) -> bool:
+    """True for what an insert reader sends besides swipes, which is no swipe at all.
+
+    MagTek's insertion readers send ``1`` when a card goes in and ``0`` when it leaves, and
+    empty tracks with the status (``%?;?0``) when the data was already sent (MagTek Half Card
+    Port manual, "Transmission examples").
+    """
+    text = data.decode("latin-1") if isinstance(data, bytes | bytearray) else str(data)
+    text = text.strip(FRAMING_CHARS)
+    return bool(text) and _STATUS_FRAME.fullmatch(text) is not None
+
+
 def _decode(data: str | bytes, config: DecoderConfig) -> Swipe | BadSwipe:
     text = data.decode("latin-1") if isinstance(data, bytes | bytearray) else str(data)
     if len(text) > MAX_INPUT_CHARS:
         return BadSwipe.of("too_long")
-    text = text.strip(FRAMING_CHARS)
-    if config.prefix and text.startswith(config.prefix):
-        text = text[len(config.prefix) :].strip(FRAMING_CHARS)
-    if config.suffix and text.endswith(config.suffix):
-        text = text[: -len(config.suffix)].strip(FRAMING_CHARS)
+    text = _without_framing(text, config)
     if not text:
         return BadSwipe.of("empty")
-    tokens = tokenize(text)
-    hints = _semicolon_hints(tokens)
-    tracks = [_classify(*token, hints.get(index)) for index, token in enumerate(tokens)]
-    if not tracks:
+    if config.sentinels:
+        tokens, outside = tokenize(text, config.lrc)
+    else:
+        tokens, outside = plain_lines(text), ""
+    if not tokens:
         return BadSwipe.of("bad_format")
+    trailer = outside if not config.sentinels else _TRACKS_1_2.sub("", text)
+    if looks_masked([t.content for t in tokens if t.closed], trailer):
+        return BadSwipe.of("masked")
+    hints = semicolon_hints(tokens)
+    found = _pattern_card(tokens, hints, config)
+    tracks = [classify(token, hints.get(index)) for index, token in enumerate(tokens)]
     usable = [t for t in tracks if t.status == "ok"]
-    found = _find_card(usable, config)
-    if isinstance(found, BadSwipe):
-        return found
-    if found is None:
+    if found is None and config.pattern is not None:
+        # A configured pattern is how this store's numbers are read: no fallback to the
+        # standard formats, which could pick a field the pattern was written to avoid.
         return BadSwipe.of(_worst_reason(tracks))
+    if found is None:
+        standard = _find_card(usable, config.track_order)
+        if isinstance(standard, BadSwipe):
+            return standard
+        if standard is None:
+            return BadSwipe.of(_worst_reason(tracks))
+        found = standard
+        # Tracks 1 and 2 of one swipe carry the same number; a difference means lost or
+        # misread characters on one of them (a dropped event, a bad read): trust neither.
+        if found[1] in (1, 2) and _claimed_numbers(tokens, hints, found[0]) - {found[0]}:
+            return BadSwipe.of("mismatch")
     card, source = found
+    rule = config.rules.check(card)
+    if rule is not None:
+        return BadSwipe.of(rule)
     same = [t for t in usable if t.card == card]
     name = next((t.name for t in same if t.number == 1 and t.name), None)
     own = [t for t in same if t.number == source] + [t for t in same if t.number != source]
@@ -195,116 +255,59 @@ def _decode(data: str | bytes, config: DecoderConfig) -> Swipe | BadSwipe:
     return Swipe(card, name, expiry, source)
 
 
-def tokenize(text: str) -> list[tuple[str, str, bool]]:
-    """Split text into ``(start_sentinel, content, closed)`` tracks; text outside is ignored.
-
-    A ``%`` or ``;`` always starts a new track (an unclosed one before it is truncated); ``+``
-    does too except inside track 1, where it is an ordinary character.
-    """
-    tokens: list[tuple[str, str, bool]] = []
-    start: str | None = None
-    begin = 0
-    for index, char in enumerate(text):
-        if start is None:
-            if char in "%;+":
-                start, begin = char, index + 1
-        elif char == "?":
-            tokens.append((start, text[begin:index], True))
-            start = None
-        elif char in "%;" or (char == "+" and start != "%"):
-            tokens.append((start, text[begin:index], False))
-            start, begin = char, index + 1
-    if start is not None:
-        tokens.append((start, text[begin:], False))
-    return tokens
+def _without_framing(text: str, config: DecoderConfig) -> str:
+    """Drop blanks, STX/ETX and the configured preamble/postamble around each line."""
+    lines = []
+    for line in LINE_BREAKS.split(text):
+        line = line.strip(FRAMING_CHARS)
+        if config.prefix and line.startswith(config.prefix):
+            line = line[len(config.prefix) :].strip(FRAMING_CHARS)
+        if config.suffix and line.endswith(config.suffix):
+            line = line[: -len(config.suffix)].strip(FRAMING_CHARS)
+        if line:
+            lines.append(line)
+    # Lines are joined with CR: outside a track it is skipped, inside one it spoils the track
+    # instead of joining digits from both sides into a number that was never sent.
+    return "\r".join(lines)
 
 
-def _semicolon_hints(tokens: list[tuple[str, str, bool]]) -> dict[int, int]:
-    """Tell track 2 from track 3 when two or more tracks start with ``;``.
-
-    The track next to track 1 is track 2, whichever way the card was swiped (``%1 ;2 ;3``
-    forward, ``;3 ;2 %1`` backward). Without track 1, a track 3 in ISO 4909 format repeats the
-    track-2 number after a 2-digit format code. Otherwise formats and lengths decide.
-    """
-    semis = [i for i, token in enumerate(tokens) if token[0] == ";"]
-    if len(semis) < 2:
-        return {}
-    anchors = [i for i, token in enumerate(tokens) if token[0] == "%"]
-    track2: int | None = None
-    if anchors:
-        track2 = min(semis, key=lambda i: abs(i - anchors[0]))
-    else:
-        for i in semis:
-            number = tokens[i][1].split("=", 1)[0]
-            if len(number) >= 4 and any(
-                tokens[j][1][2:].startswith(number + "=") for j in semis if j != i
-            ):
-                track2 = i
-                break
-    if track2 is None:
-        return {}
-    return {i: 2 if i == track2 else 3 for i in semis}
+def _claimed_numbers(tokens: list[Token], hints: dict[int, int], card: str) -> set[str]:
+    """The numbers tracks 1 and 2 claim to hold, even where the rest of the track is damaged."""
+    numbers = set()
+    for index, token in enumerate(tokens):
+        # A ";" track that no hint calls track 3 claims to be track 2, even when it is too long,
+        # unless it is a track 3 in ISO 4909 form: a 2-digit format code, then the number.
+        claims = token.start == "%" or (token.start == ";" and hints.get(index) != 3)
+        match = _CLAIMED.match(token.content) if token.closed and claims else None
+        if match is not None and match[1][2:] != card:
+            numbers.add(match[1])
+    return numbers
 
 
-def _classify(start: str, content: str, closed: bool, hint: int | None = None) -> _Track:
-    length = len(content) + 2
-    if start == "%":
-        number = 1
-    elif start == "+":
-        number = 3
-    elif hint is not None:
-        number = 2 if hint == 2 and length <= TRACK_MAX_LENGTH[2] else 3
-    else:
-        # A lone ";" track is track 2 if it fits track 2's length, else track 3.
-        number = 2 if length <= TRACK_MAX_LENGTH[2] else 3
-    if content.strip() == "E":
-        return _Track(number, "read_error")
-    if length > TRACK_MAX_LENGTH[number]:
-        return _Track(number, "too_long")
-    if not closed:
-        return _Track(number, "truncated")
-    track = _Track(number, "ok", content)
-    if number == 1:
-        match = _TRACK1.fullmatch(content)
-        if match is None:
-            track.status = "bad_format"
-            return track
-        track.card = match["pan"]
-        track.name = match["name"].strip() or None
-        track.expiry = _expiry(match["rest"])
-    elif number == 2:
-        match = _TRACK2.fullmatch(content)
-        if match is None:
-            track.status = "bad_format"
-            return track
-        track.card = match["pan"]
-        track.expiry = _expiry(match["rest"] or "")
-    else:
-        if not _TRACK3_CHARS.fullmatch(content):
-            track.status = "bad_format"
-            return track
-        match3 = _TRACK3.match(content)
-        track.card = match3["pan"] if match3 else None
-    return track
-
-
-def _expiry(rest: str) -> str | None:
-    candidate = rest[:4]
-    if len(candidate) == 4 and candidate.isdigit() and candidate.isascii():
-        return candidate if 1 <= int(candidate[2:]) <= 12 else None
+def _pattern_card(
+    tokens: list[Token], hints: dict[int, int], config: DecoderConfig
+) -> tuple[str, int] | None:
+    """The configured pattern, tried on each closed track's raw text before any format check."""
+    pattern = config.pattern
+    if pattern is None:
+        return None
+    for number in config.track_order:
+        for index, token in enumerate(tokens):
+            if token.closed and track_number(token, hints.get(index)) == number:
+                # Track 1 has no lower case (a reader typing under Caps Lock sends it anyway).
+                content = token.content.upper() if number == 1 else token.content
+                card = _match_card(pattern, content)
+                if card is not None:
+                    return card, number
     return None
 
 
-def _find_card(usable: list[_Track], config: DecoderConfig) -> tuple[str, int] | BadSwipe | None:
-    pattern = config.pattern
-    for number in config.track_order:
+def _find_card(usable: list[Track], order: tuple[int, ...]) -> tuple[str, int] | BadSwipe | None:
+    for number in order:
         cards: list[str] = []
         for track in usable:
-            if track.number != number:
-                continue
-            card = _pattern_card(pattern, track.content) if pattern else track.card
-            if card is not None and card not in cards:
-                cards.append(card)
+            if track.number == number and track.card is not None and track.card not in cards:
+                cards.append(track.card)
         if len(cards) > 1:
             # Two different numbers on one track (two cards, or a corrupt read): pick neither.
             return BadSwipe.of("ambiguous")
@@ -313,7 +316,7 @@ def _find_card(usable: list[_Track], config: DecoderConfig) -> tuple[str, int] |
     return None
 
 
-def _pattern_card(pattern: re.Pattern[str], content: str) -> str | None:
+def _match_card(pattern: re.Pattern[str], content: str) -> str | None:
     match = pattern.search(content)
     if match is None:
         return None
@@ -328,7 +331,7 @@ def _pattern_card(pattern: re.Pattern[str], content: str) -> str | None:
     return None
 
 
-def _worst_reason(tracks: list[_Track]) -> str:
+def _worst_reason(tracks: list[Track]) -> str:
     statuses = {t.status for t in tracks}
     for code in ("read_error", "truncated", "too_long", "bad_format"):
         if code in statuses:

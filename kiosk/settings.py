@@ -93,6 +93,23 @@ class ReaderSettings:
     spec: str = "terminal"
     """``evdev:/dev/input/by-id/...`` (a HID reader), ``serial:/dev/ttyUSB0?baud=9600``,
     ``terminal`` (swipes typed into the kiosk's terminal) or ``script:FILE`` (replayed swipes)."""
+    card_min_digits: int = 4
+    """Shortest card number the store accepts (4..32), whichever reader read it."""
+    card_max_digits: int = 32
+    """Longest card number the store accepts (4..32)."""
+    card_prefixes: tuple[str, ...] = ()
+    """Leading digits every card of the store has (any one of them); empty accepts all."""
+    card_luhn: bool = False
+    """Require a valid Luhn check digit."""
+
+    def card_rule_options(self) -> dict[str, str]:
+        """The card rules as reader-spec options (``device.readers.with_options`` adds them)."""
+        options = {"digits": f"{self.card_min_digits}-{self.card_max_digits}"}
+        if self.card_prefixes:
+            options["prefixes"] = ",".join(self.card_prefixes)
+        if self.card_luhn:
+            options["luhn"] = "yes"
+        return options
 
     @property
     def kind(self) -> str:
@@ -343,6 +360,7 @@ def _parse(
         db_path = Path(env[DB_ENV]).expanduser()
     reader_spec = reader.text("spec", ReaderSettings.spec) or ReaderSettings.spec
     check_reader_spec(reader_spec, problems)
+    card_rules = _card_rules(reader, problems)
 
     url = central.text("url")
     check_url(url, problems)
@@ -377,7 +395,7 @@ def _parse(
     return Settings(
         store_name=store_name,
         database=DatabaseSettings(path=db_path),
-        reader=ReaderSettings(spec=reader_spec),
+        reader=ReaderSettings(spec=reader_spec, **card_rules),
         central=CentralSettings(
             url=url,
             account_id=account_id,
@@ -396,3 +414,26 @@ def _parse(
         ),
         source=source,
     )
+
+
+def _card_rules(reader: Table, problems: list[str]) -> dict[str, Any]:
+    """``reader.card_min_digits``, ``card_max_digits``, ``card_prefixes``, ``card_luhn``."""
+    low = int(reader.number("card_min_digits", 4, 4, 32))
+    high = int(reader.number("card_max_digits", 32, 4, 32))
+    if low > high:
+        problems.append(f"reader.card_min_digits ({low}) is more than card_max_digits ({high})")
+    prefixes = reader.get("card_prefixes", required=False) or []
+    if not isinstance(prefixes, list) or not all(
+        isinstance(p, str) and p.isascii() and p.isdigit() for p in prefixes
+    ):
+        problems.append('reader.card_prefixes must be a list of digit strings, e.g. ["6001"]')
+        prefixes = []
+    luhn = reader.get("card_luhn", required=False)
+    if luhn is not None and not isinstance(luhn, bool):
+        problems.append("reader.card_luhn must be true or false")
+    return {
+        "card_min_digits": low,
+        "card_max_digits": high,
+        "card_prefixes": tuple(prefixes),
+        "card_luhn": luhn is True,
+    }

@@ -133,12 +133,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         app = build_app(
             store,
             config=KioskConfig.from_settings(settings, freeze_gc=True),
-            reader_spec=args.reader or settings.reader.spec,
+            reader_spec=_with_card_rules(args.reader or settings.reader.spec, settings),
             sync_runner=runner,
             handle_signals=True,
             systemd=SystemdHooks.from_env(),
         )
         return run_app(app)
+
+
+def _with_card_rules(spec: str, settings: Any) -> str:
+    """The reader spec with the store's card-number rules (every reader kind applies them)."""
+    from device.readers import with_options
+
+    try:
+        return with_options(spec, settings.reader.card_rule_options())
+    except ValueError:
+        return spec  # a bad spec is reported as the reader's status when it is opened
 
 
 def sync_runner_for(

@@ -57,7 +57,8 @@ from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.swipe import SwipeScreen
 from kiosk.ui.systemd_hooks import SystemdHooks
-from kiosk.ui.wedge_input import paste_is_swipe, release_held_keys, wedge_takes
+from kiosk.ui.wedge_input import TICK as WEDGE_TICK
+from kiosk.ui.wedge_input import make_wedge, paste_is_swipe, release_held_keys, wedge_takes
 
 if TYPE_CHECKING:
     from device.reader_base import CardReader
@@ -136,10 +137,8 @@ class KioskApp(Navigation):
         )
         self._survive_errors = survive_errors
         self._handle_signals = handle_signals
-        self.wedge: TerminalWedge | None = (
-            TerminalWedge(gap=config.wedge_gap) if reader_spec == "terminal" else None
-        )
-        """Spots swipes typed into the terminal (reader spec ``terminal``)."""
+        self.wedge: TerminalWedge | None = make_wedge(reader_spec, config)
+        """Spots swipes typed into the terminal (spec ``terminal``; an ungrabbed HID reader)."""
         self.idle = IdleTimer(
             timers or AppTimers(self),
             timeout=config.inactivity_timeout,
@@ -168,8 +167,8 @@ class KioskApp(Navigation):
         self.set_interval(self.config.status_interval, self.refresh_sync_status)
         self.set_interval(1.0, self._tick_clock)
         if self.wedge is not None:
-            # Gives back a lone "%" or ";" a person typed, once they pause.
-            self.set_interval(self.config.wedge_gap, self._release_wedge_keys)
+            # Ends a swipe after its Enter; gives back a lone "%" or ";" once a person pauses.
+            self.set_interval(WEDGE_TICK, self._release_wedge_keys)
         self.refresh_sync_status()
         self._reader = start_reader(self, self.reader_spec, self._reader_opener)
         if self._sync_runner is not None:
@@ -237,7 +236,7 @@ class KioskApp(Navigation):
         if self.wedge is not None and not event.is_forwarded:
             if isinstance(event, events.Key) and wedge_takes(self, self.wedge, event):
                 return
-            if isinstance(event, events.Paste) and paste_is_swipe(self, event.text):
+            if isinstance(event, events.Paste) and paste_is_swipe(self, event.text, self.wedge):
                 return
         await super().on_event(event)
 

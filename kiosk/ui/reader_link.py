@@ -44,7 +44,7 @@ def start_reader(app: App[Any], spec: str, opener: ReaderOpener | None = None) -
     A reader that cannot be opened is reported as a reader status (staff see it), not raised:
     the kiosk keeps running and a replugged reader is the reader module's job to pick up.
     """
-    if spec == "terminal" and opener is None:
+    if spec.partition("?")[0].strip() == "terminal" and opener is None:
         app.post_message(ReaderStatusChanged("Keyboard (swipes typed into the terminal)"))
         return None
     if opener is None:

@@ -45,11 +45,13 @@ def key_events(text: str, layout: str = "us", t0: float = 0.0, step: float = 0.0
 
 
 def run(decoder: HidSwipeDecoder, events) -> list[Swipe | BadSwipe]:
-    """Feed events one by one, at their own timestamps, as the read loop does."""
+    """Feed events one by one, at their own timestamps, as the read loop does, then let the
+    silence that ends a swipe pass (the reader's poll)."""
     results = []
     for event in events:
         results += handle_events(decoder, [event], event.timestamp())
-    return results
+    last = events[-1].timestamp() if events else 0.0
+    return results + decoder.poll(last + 1.0)
 
 
 def test_the_hard_coded_key_codes_match_evdev():
@@ -146,7 +148,9 @@ def test_an_unknown_key_inside_a_track_spoils_the_swipe_instead_of_being_dropped
 
 def test_a_half_swipe_then_silence_is_flushed_as_a_bad_swipe():
     decoder = HidSwipeDecoder()
-    assert run(decoder, key_events(SWIPE[:25])) == []
+    events = key_events(SWIPE[:25])
+    assert handle_events(decoder, events, 0.0, event_time=True) == []
+    assert decoder.poll(events[-1].timestamp() + 0.2) == []  # mid-track: waits for the timeout
     results = decoder.poll(5.0)
     assert len(results) == 1 and results[0].code == "truncated"
 

@@ -83,7 +83,9 @@ def test_swipes_typed_in_bursts_over_a_pty_are_decoded_and_the_sign_on_line_drop
         writer = threading.Thread(
             target=lambda: [
                 pty.type_like_a_reader("MSR-100 V1.2 READY\r\n"),
+                time.sleep(0.2),  # a person swipes a while after the reader greets
                 pty.type_like_a_reader(SWIPE + "\r"),
+                time.sleep(0.3),
                 pty.type_like_a_reader(f";{PAN}=2512?\r", burst=3),
             ]
         )
