@@ -16,10 +16,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from device.readers import KNOWN_OPTIONS, parse_spec
 from kiosk.domain.addresses import api_url_problem
 from kiosk.domain.secrets import looks_like_hash
 
-READER_KINDS = ("evdev", "serial", "terminal", "script")
+READER_KINDS: tuple[str, ...] = tuple(KNOWN_OPTIONS)
 """The reader spec prefixes the kiosk knows (``kind:target``; ``terminal`` has no target)."""
 HASH_PIN_HINT = "run `kiosk config hash-pin` and paste the line it prints"
 """Where a bad or missing staff PIN hash comes from."""
@@ -147,21 +148,13 @@ def check_url(url: str | None, problems: list[str]) -> None:
 
 
 def check_reader_spec(spec: str, problems: list[str]) -> None:
-    """Add a problem unless ``spec`` is a known ``kind:target`` reader spec."""
-    kind, colon, target = spec.partition(":")
-    if kind not in READER_KINDS:
-        problems.append(
-            f"reader.spec: unknown reader {show_value(spec)}; use one of "
-            "evdev:/dev/input/by-id/..., serial:/dev/ttyUSB0?baud=9600, terminal, script:FILE"
-        )
-    elif kind == "terminal" and colon:
-        problems.append(f'reader.spec: "terminal" takes no target, got {show_value(spec)}')
-    elif kind != "terminal" and not target.partition("?")[0]:
-        problems.append(f"reader.spec: {kind}: needs a device or file after the colon")
-    elif kind == "serial":
-        for option in filter(None, target.partition("?")[2].split("&")):
-            name, _, value = option.partition("=")
-            if name == "baud" and not value.isdigit():
-                problems.append(
-                    f"reader.spec: baud must be a whole number, got {show_value(value)}"
-                )
+    """Add a problem unless ``spec`` is a reader spec the reader package accepts (its own
+    :func:`device.readers.parse_spec`: one definition of a valid spec), with a whole baud."""
+    try:
+        parsed = parse_spec(spec)
+    except ValueError as error:
+        problems.append(f"reader.spec: {error}")
+        return
+    baud = parsed.options.get("baud")
+    if parsed.kind == "serial" and baud is not None and not baud.isdigit():
+        problems.append(f"reader.spec: baud must be a whole number, got {show_value(baud)}")

@@ -77,7 +77,7 @@ BAD_FILES: list[tuple[str, dict[str, str], str]] = [
     (
         "an unknown reader",
         {"reader": '[reader]\nspec = "usb:3"'},
-        'reader.spec: unknown reader "usb:3"',
+        "reader.spec: unknown reader kind 'usb' in 'usb:3'",
     ),
     (
         "a serial reader with a bad baud rate",
