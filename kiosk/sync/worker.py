@@ -44,6 +44,8 @@ from kiosk.sync.intent import (
 
 log = logging.getLogger(__name__)
 
+SENT_CARD = "card_sent"
+"""Key, in an in-doubt entry's saved context, of the card number the request was sent with."""
 CONTACT_WRITE_SECONDS = 5.0
 """While the state of the line does not change, the time of last contact is written this often."""
 
@@ -222,8 +224,11 @@ class SyncWorker:
             raise _Retry(str(retry), in_doubt=doubt) from None
         if credit is not None or not customer.central_known:
             # Only where a blind resend could duplicate or double-credit is the doubt written
-            # down before sending; a plain update by central code is simply sent again.
-            self.queue.begin_send(entry, baseline)
+            # down before sending; a plain update by central code is simply sent again. The
+            # card number sent is kept with it: a later check must look for that card, not the
+            # one the customer has by then (a replaced card, issue 12 scenario 1).
+            sent = {SENT_CARD: fields["card_number"]} if fields.get("card_number") else {}
+            self.queue.begin_send(entry, {**(baseline or {}), **sent} or None)
         action: Literal["new", "edit"] = "new" if entry.action == "new" else "edit"
         response = await self._call(report, self.client.record_customer(fields, action=action))
         generated = response.card_number if "card_number_generate" in fields else None
@@ -259,8 +264,11 @@ class SyncWorker:
         self._contact(ok=True)
         return result
 
-    async def _find(self, customer: CustomerRef, report: SyncReport) -> CentralCustomer | None:
-        """The central record of a customer: by central code, else by card number (S5)."""
+    async def _find(
+        self, customer: CustomerRef, report: SyncReport, *, card_sent: str | None = None
+    ) -> CentralCustomer | None:
+        """The central record of a customer: by central code, else by card number (S5): the
+        card number a request in doubt was sent with, when there is one."""
         if customer.central_known:
             try:
                 return await self._call(report, self.client.customer_info(code=customer.code))
@@ -268,20 +276,18 @@ class SyncWorker:
                 raise
             except NotFound:
                 return None
-        if not customer.card_number:
+        card = card_sent or customer.card_number
+        if not card:
             raise _Attention(
                 "A customer created on this kiosk without a card number may or may not have "
                 "reached the central API; check there for a duplicate, then retry or discard"
             )
         found = await self._call(
-            report,
-            self.client.customer_search(
-                {"card_number": customer.card_number}, exact_match="sensitive"
-            ),
+            report, self.client.customer_search({"card_number": card}, exact_match="sensitive")
         )
         if len(found) > 1:
             raise _Attention(
-                f"Card {mask_card(customer.card_number)} belongs to {len(found)} customers at "
+                f"Card {mask_card(card)} belongs to {len(found)} customers at "
                 "the central API; give the right customer code, then retry"
             )
         return found[0] if found else None
@@ -294,7 +300,9 @@ class SyncWorker:
             central = await self._find(customer, report)
         except _Attention:
             return {"known": False}
-        return {"known": True, "amount": str(_balance(central, credit))}
+        # "existed": whether the customer was there before; a creation's bonus is then decided
+        # by the creation itself (issue 12), not by a balance another till may also move.
+        return {"known": True, "amount": str(_balance(central, credit)), "existed": bool(central)}
 
     async def _check(
         self,
@@ -311,7 +319,14 @@ class SyncWorker:
         """
         if credit is None and customer.central_known:
             return None, customer  # a plain update by central code: resending is harmless
-        central = await self._find(customer, report)
+        baseline = entry.credit_baseline or {"known": False}
+        central = await self._find(customer, report, card_sent=baseline.get(SENT_CARD))
+        if credit is not None and not customer.central_known and baseline.get("existed") is False:
+            # This request was to create the customer with a sign-up bonus: the customer now
+            # existing by the card that was sent means the creation, bonus included, applied.
+            if central is not None:
+                return central.code, customer
+            return None, customer
         if credit is None:
             if central is not None and entry.action == "new":
                 return central.code, customer  # "new" always creates: the customer is its work
@@ -320,7 +335,6 @@ class SyncWorker:
                 # its code so that the resend updates it instead of creating another.
                 customer = self.queue.customer(self.queue.adopt_code(customer.code, central.code))
             return None, customer
-        baseline = entry.credit_baseline or {"known": False}
         if not baseline.get("known"):
             raise _Attention(
                 "A credit was sent but no answer came, and the balance before it is not known; "
