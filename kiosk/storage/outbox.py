@@ -181,14 +181,14 @@ class Outbox:
         ).fetchone()
         return row[0] if row else None
 
-    def undelivered_requests(self) -> list[tuple[str, dict[str, str]]]:
-        """(customer code, request) of every entry still to be delivered, in creation order:
-        what a pull must not overwrite (S7)."""
+    def undelivered_requests(self) -> list[tuple[str, dict[str, str], bool]]:
+        """(customer code, request, in doubt) of every entry still to be delivered, in
+        creation order: what a pull must not overwrite (S7)."""
         rows = self.conn.execute(
-            "SELECT customer_code, request FROM outbox "
+            "SELECT customer_code, request, in_doubt FROM outbox "
             "WHERE state IN ('pending', 'attention') ORDER BY seq"
         )
-        return [(code, json.loads(text)) for code, text in rows]
+        return [(code, json.loads(text), bool(doubt)) for code, text, doubt in rows]
 
     # Delivery
 

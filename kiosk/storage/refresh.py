@@ -6,7 +6,9 @@ with those attributes, such as the central client's answers, so storage does not
 client).
 
 A field that still has a queued local edit keeps its local value (the edit will reach the central
-API later), and a local balance is the central balance plus the credits still queued. A card that
+API later), and a local balance is the central balance plus the credits still queued that surely
+have not reached it (a credit in doubt may already be in the central balance, so it is left out
+until its doubt is decided). A card that
 a customer registered on this kiosk, and that the central API also knows, is left to the delivery
 of that registration, which merges the two (so that a swipe never finds two customers locally).
 """
@@ -101,11 +103,15 @@ def refresh_customers(
 
 def _queued_changes(outbox: Outbox, view: CustomerView) -> dict[str, _Queued]:
     queued: dict[str, _Queued] = defaultdict(_Queued)
-    for code, request in outbox.undelivered_requests():
+    for code, request, in_doubt in outbox.undelivered_requests():
         changes = queued[code]
         changes.fields.update(request)
         if "card_number_generate" in request:
             changes.fields.add("card_number")
+        if in_doubt:
+            # Sent, no answer yet: the central balance may already hold it. Show only what is
+            # known; delivery refreshes this customer once the doubt is decided (issue 12).
+            continue
         try:
             credit = credit_of(request, view)
         except EditError:
