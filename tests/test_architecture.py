@@ -246,8 +246,17 @@ def test_the_reference_server_uses_only_the_domain_and_the_standard_library() ->
     assert [w for path in files for w in _outside(path, ("kiosk.domain", "kiosk.reference"))] == []
 
 
-@pytest.mark.parametrize("module", ["client.py", "answers.py"])
+CLIENT_MODULES = ("client", "answers", "records", "stream", "transport", "ledger_calls")
+"""The modules of the product's client of the central API (``doctor`` checks the line, apart)."""
+
+
+@pytest.mark.parametrize("module", CLIENT_MODULES)
 def test_the_central_client_depends_only_on_the_domain(module: str) -> None:
     """The product's client of the central API: httpx, defusedxml and ``kiosk.domain`` only."""
-    allowed = ("kiosk.domain", "kiosk.central.answers", "httpx", "defusedxml")
-    assert _outside(ROOT / "kiosk" / "central" / module, allowed) == []
+    allowed = (
+        "kiosk.domain",
+        "httpx",
+        "defusedxml",
+        *(f"kiosk.central.{m}" for m in CLIENT_MODULES),
+    )
+    assert _outside(ROOT / "kiosk" / "central" / f"{module}.py", allowed) == []

@@ -1,8 +1,15 @@
-"""Answers of the central loyalty API: the exceptions, the result types, and body parsing.
+"""Answers of the central loyalty API: the exceptions, body parsing, and tolerant readers.
 
-Used by :mod:`kiosk.central.client` (which re-exports everything here). A body is read as JSON,
+Used by :mod:`kiosk.central.client` (which re-exports the exceptions). A body is read as JSON,
 JSONP or XML (defusedxml, DTDs refused) into a plain payload dict; anything that does not parse
 or lacks a known ``status`` is :class:`UnknownOutcome`, since the request may have been applied.
+
+The readers accept every variant the public clients accept (api-notes.md): an ``errors`` list or
+one ``error`` string; lists as a JSON array, an XML wrapper (``<campaigns><campaign>``), bare
+repeated elements (``<customer>`` under ``<response>``) or a single element for a list of one;
+unknown keys are ignored. Codes and card numbers are bounded printable text
+(:func:`identifier`); anything else is a bad answer, never adopted. Every text that came from the
+API and may reach a log, the CLI or a screen goes through :func:`clean_text` first.
 """
 
 from __future__ import annotations
@@ -10,20 +17,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from kiosk.domain.fields import CUSTOM_FIELD_NAME, PROFILE_FIELDS
+from kiosk.domain.fields import MAX_IDENTIFIER_LENGTH, is_identifier
 from kiosk.domain.secrets import mask_card
 
+STATUSES = ("success", "error", "no_match")
+"""The statuses an answer may carry (in the body, not the HTTP code)."""
+MAX_MESSAGE_CHARS = 300
+"""An error text from the API is cut to this many characters before anyone sees it."""
 _JSONP = re.compile(r"\A\s*[A-Za-z_$][A-Za-z0-9_$.]*\((.*)\)\s*;?\s*\Z", re.DOTALL)
-DIGITS = re.compile(r"[0-9]+")
-"""Codes and card numbers are strings of digits (R5)."""
+# Terminal escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other ESC x.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A card-number-like run: 8 or more digits in a row, or 3 or more groups of 3 to 6 digits split by
+# one space or dash (``6001 0000 0000 0011``); a date (``2024-01-02``) is neither.
+_DIGIT_RUN = re.compile(r"(?<![0-9])(?:[0-9]{8,}|[0-9]{3,6}(?:[ -][0-9]{3,6}){2,})(?![0-9])")
 
 
 class CentralError(Exception):
@@ -34,7 +49,7 @@ class ApiError(CentralError):
     """The API answered ``status="error"``: definitive, resending the same request will not help.
 
     Attributes:
-        message: the API's own message (credentials redacted), for staff to act on.
+        message: the API's own message, cleaned (:func:`clean_text`), for staff to act on.
     """
 
     def __init__(self, message: str) -> None:
@@ -54,60 +69,27 @@ class UnknownOutcome(CentralError):
     """The request was (maybe) sent and no usable answer came back: it may have been applied."""
 
 
-@dataclass(frozen=True)
-class EditResponse:
-    """The answer to an accepted ``record_customer`` call (rules R1, R2)."""
-
-    status: Literal["new", "update"]
-    """Whether a customer was created or updated."""
-    code: str
-    """The customer's code at the central API: adopt it (S4). Digits, leading zeros kept (R5)."""
-    card_number: str | None
-    """Only when ``card_number_generate`` made one (M6)."""
-
-    def __repr__(self) -> str:
-        return (
-            f"EditResponse(status={self.status!r}, code={self.code!r}, "
-            f"card_number={_masked(self.card_number)!r})"
-        )
+class BadAnswer(UnknownOutcome):
+    """An answer arrived but cannot be trusted (a garbage code, a structure where text belongs):
+    nothing of it is adopted, and since the request may have been applied it is in doubt."""
 
 
-@dataclass(frozen=True)
-class CentralBalance:
-    """A customer's balance in one campaign."""
+def clean_text(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Make a text from the API (or about it) safe to log, print or show.
 
-    campaign_id: str
-    campaign_name: str
-    campaign_type: str
-    balance: Decimal
-    item: str = ""
-    """The product or service name, for buy-X balances."""
-
-
-@dataclass(frozen=True)
-class CentralCustomer:
-    """A customer as ``customer_search`` and ``customer_info`` return it (never a PIN or hash)."""
-
-    code: str
-    card_number: str | None
-    profile: dict[str, str]
-    """The :data:`~kiosk.domain.fields.PROFILE_FIELDS` the API returned."""
-    custom_values: dict[int, str]
-    """``custom_field_N`` values by N."""
-    balances: tuple[CentralBalance, ...]
-
-    def __repr__(self) -> str:
-        # S8: a card number shows its last 4 digits; so does a code that is the card number.
-        code = _masked(self.code) if self.code == self.card_number else self.code
-        return (
-            f"CentralCustomer(code={code!r}, card_number={_masked(self.card_number)!r}, "
-            f"profile={self.profile!r}, custom_values={self.custom_values!r}, "
-            f"balances={self.balances!r})"
-        )
-
-
-def _masked(card: str | None) -> str | None:
-    return None if card is None else mask_card(card)
+    Terminal escape sequences and control characters are removed (a message cannot move the
+    cursor, change colours or ring the bell), secrets are redacted, every card-number-like run of
+    digits shows only its last 4 digits (S8), white space is collapsed and the text is cut to
+    :data:`MAX_MESSAGE_CHARS`.
+    """
+    text = _ESCAPES.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    text = redact(text, secrets)
+    text = _DIGIT_RUN.sub(lambda match: mask_card(re.sub(r"[ -]", "", match.group(0))), text)
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 1].rstrip() + "…"
+    return text
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
@@ -129,35 +111,35 @@ def parse_body(body: bytes) -> dict[str, Any]:
         UnknownOutcome: the body is not valid UTF-8, does not parse, or has no known status.
     """
     try:
-        text = body.decode("utf-8").lstrip("\ufeff \t\r\n")
+        text_body = body.decode("utf-8").lstrip("\ufeff \t\r\n")
     except UnicodeDecodeError:
         raise UnknownOutcome("The central API's answer is not valid UTF-8") from None
-    if text.startswith("<"):
-        payload = parse_xml(text)
+    if text_body.startswith("<"):
+        payload: Any = parse_xml(text_body)
     else:
-        match = _JSONP.match(text)
+        match = _JSONP.match(text_body)
         try:
             # parse_int/parse_float keep numbers as text: codes keep their digits (R5).
-            payload = json.loads(match.group(1) if match else text, parse_int=str, parse_float=str)
+            payload = json.loads(
+                match.group(1) if match else text_body, parse_int=str, parse_float=str
+            )
         except (ValueError, RecursionError):
             raise UnknownOutcome("The central API's answer is not valid JSON") from None
-    if not isinstance(payload, dict) or payload.get("status") not in (
-        "success",
-        "error",
-        "no_match",
-    ):
+    if not isinstance(payload, dict) or payload.get("status") not in STATUSES:
         raise UnknownOutcome("The central API's answer has no known status")
     return payload
 
 
-def parse_xml(text: str) -> dict[str, Any]:
+def parse_xml(text_body: str) -> dict[str, Any]:
+    """An XML answer as a payload (``<response status=...>`` and its children)."""
     try:
-        root = SafeET.fromstring(text, forbid_dtd=True)
+        root = SafeET.fromstring(text_body, forbid_dtd=True)
     except (DefusedXmlException, SafeET.ParseError, ValueError, RecursionError):
         raise UnknownOutcome("The central API's answer is not acceptable XML") from None
     if root.tag != "response":
         raise UnknownOutcome("The central API's XML answer is not a <response>")
-    return element(root)  # type: ignore[return-value]
+    value = element(root)
+    return value if isinstance(value, dict) else {}
 
 
 def element(node: Element) -> dict[str, Any] | str:
@@ -176,59 +158,93 @@ def element(node: Element) -> dict[str, Any] | str:
     return result
 
 
-def many(payload: Mapping[str, Any], singular: str) -> list[dict[str, Any]]:
-    """Items named ``<singular>s`` (JSON list) or ``<singular>`` (XML, one or repeated)."""
-    value = payload.get(singular + "s", payload.get(singular))
+def error_message(payload: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> str:
+    """The message of a ``status="error"`` answer: an ``errors`` list (JSON clients), an
+    ``<errors><error>`` wrapper, or one ``error`` string (XML, R4); cleaned for display."""
+    parts: list[str] = []
+    for key in ("errors", "error"):
+        value = payload.get(key)
+        if isinstance(value, Mapping) and "error" in value:
+            value = value["error"]  # <errors><error>...</error></errors>
+        values = value if isinstance(value, list) else [value]
+        parts += [str(v) for v in values if isinstance(v, (str, int, float)) and str(v).strip()]
+        if parts:
+            break
+    return clean_text("; ".join(parts) or "error without a message", secrets)
+
+
+def items(payload: Mapping[str, Any], plural: str, singular: str) -> list[dict[str, Any]]:
+    """The entries of a list in any of its shapes; none at all is ``[]``.
+
+    ``plural`` holding a JSON list, a wrapper (``{singular: ...}``) or one object; else bare
+    ``singular`` elements (repeated: a list; once: one object).
+
+    Raises:
+        BadAnswer: an entry is not an object.
+    """
+    value = payload.get(plural)
+    if isinstance(value, Mapping) and singular in value and len(value) == 1:
+        value = value[singular]
+    elif value is None:
+        value = payload.get(singular)
     if value is None or value == "":
         return []
-    items = value if isinstance(value, list) else [value]
-    if not all(isinstance(item, dict) for item in items):
-        raise UnknownOutcome(f"The central API's answer has malformed {singular} items")
-    return items
+    entries = value if isinstance(value, list) else [value]
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise BadAnswer(f"The central API's answer has malformed {singular} entries")
+    return entries
+
+
+def has_list(payload: Mapping[str, Any], plural: str, singular: str) -> bool:
+    """Whether the answer carries the list at all (an empty list is known to be empty)."""
+    return plural in payload or singular in payload
 
 
 def one(payload: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A nested object the answer must have.
+
+    Raises:
+        BadAnswer: it is missing or not an object.
+    """
     value = payload.get(name)
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
     if not isinstance(value, dict):
-        raise UnknownOutcome(f"The central API's answer has no {name}")
+        raise BadAnswer(f"The central API's answer has no {name}")
     return value
 
 
 def text(value: Any) -> str:
-    """A scalar answer value as text; structures are not text."""
+    """A scalar answer value as text (missing: empty); structures are not text.
+
+    Raises:
+        BadAnswer: the value is a structure.
+    """
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        raise UnknownOutcome("The central API's answer has a structure where text belongs")
+        raise BadAnswer("The central API's answer has a structure where text belongs")
     return str(value)
 
 
-def customer_from(item: Mapping[str, Any]) -> CentralCustomer:
-    code = text(item.get("code"))
-    if not DIGITS.fullmatch(code):
-        raise UnknownOutcome("A customer in the central API's answer has no valid code")
-    card = text(item.get("card_number")) or None
-    profile = {name: text(item[name]) for name in PROFILE_FIELDS if name in item}
-    custom: dict[int, str] = {}
-    for name, value in item.items():
-        match = CUSTOM_FIELD_NAME.fullmatch(name)
-        if match:
-            custom[int(match.group(1))] = text(value)
-    balances = []
-    for entry in many(item, "campaign"):
-        try:
-            amount = Decimal(text(entry.get("balance")).replace(",", ".") or "0")
-        except InvalidOperation:
-            amount = Decimal("NaN")
-        if not amount.is_finite():
-            raise UnknownOutcome("A balance in the central API's answer is not a number")
-        balances.append(
-            CentralBalance(
-                campaign_id=text(entry.get("campaign_id")),
-                campaign_name=text(entry.get("campaign_name")),
-                campaign_type=text(entry.get("campaign_type")),
-                balance=amount,
-                item=text(entry.get("item")),
-            )
+def first(entry: Mapping[str, Any], *names: str) -> Any:
+    """The first of several names an entry carries (``id`` or ``campaign_id``); None if none."""
+    for name in names:
+        if name in entry and entry[name] not in (None, ""):
+            return entry[name]
+    return None
+
+
+def identifier(value: Any, what: str) -> str:
+    """A code or card number from an answer, checked (printable, bounded; not only digits).
+
+    Raises:
+        BadAnswer: missing, too long, with control characters or spaces: refused, never adopted.
+    """
+    found = text(value).strip()
+    if not is_identifier(found):
+        raise BadAnswer(
+            f"The central API's answer has an unusable {what} (not 1 to "
+            f"{MAX_IDENTIFIER_LENGTH} printable characters); nothing was adopted"
         )
-    return CentralCustomer(code, card, profile, custom, tuple(balances))
+    return found

@@ -1,63 +1,74 @@
 """An async client for the central loyalty API (ClientToolbox): one method per call the kiosk uses.
 
-:class:`CentralClient` sends every call as a form-encoded POST, always asks for ``output=JSON``
-and still reads XML (a body starting with ``<``, parsed with defusedxml; a DTD is refused, so
-entity bombs cannot hang it). Failures are sorted by what they mean for a retry (S2, S5):
+Every call goes out the way the public clients send it (api-notes.md): an urlencoded POST with
+``user_id``, ``user_password`` (the API key) and ``account_id`` in the form, ``type`` naming the
+call, ``API=1.5`` where real clients send it (``campaigns_list``, ``manage_fields``), and
+``output=JSON``; the ``api_access_key`` header is an optional extra, never the only carrier.
+Answers are read in JSON, JSONP or XML, in every shape :mod:`kiosk.central.records` knows. The
+search of every customer for a pull is streamed as XML (:meth:`CentralClient.iter_customers`),
+so an account of any size fills a kiosk in bounded memory.
 
-- :class:`Unreachable`: the request certainly did not reach the API (DNS, refused, connect
-  timeout, TLS handshake): safe to resend.
-- :class:`UnknownOutcome`: the request may have been applied and no usable answer came (read
-  timeout, reset after sending, any non-200 status, an oversized or unparseable body): resend
-  only after checking what happened (S5).
+Failures are sorted by what they mean for a retry (S2, S5):
+
+- :class:`Unreachable`: the request certainly did not reach the API: safe to resend.
+- :class:`UnknownOutcome`: it may have been applied and no usable answer came (a deadline, a
+  reset after sending, a non-200 status, an oversized, unparseable or untrustworthy answer,
+  :class:`BadAnswer`): resend only after checking what happened (S5).
 - :class:`ApiError`: the API answered ``status="error"``: definitive, do not retry (S6).
 - :class:`NotFound`: ``status="no_match"`` where one result was required.
 
-Secrets (S8): the API key travels in the ``api_access_key`` header (or ``user_password`` with
-``use_header=False``), never in a URL; no exception message, repr or log line carries it, nor a
-customer PIN or password; logs hold only the call type, the outcome and timings.
+Secrets (S8): the key travels in the form body, never in a URL; no exception message, repr or log
+line carries it, nor a customer PIN or password. Every text from the API is cleaned
+(:func:`~kiosk.central.answers.clean_text`) before it reaches a message.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Literal
 
 import httpx
 
 from kiosk.central.answers import (
-    DIGITS,
     ApiError,
-    CentralBalance,
-    CentralCustomer,
+    BadAnswer,
     CentralError,
-    EditResponse,
     NotFound,
     UnknownOutcome,
     Unreachable,
-    customer_from,
-    many,
-    one,
+    error_message,
+    identifier,
+    items,
     parse_body,
-    redact,
-    text,
 )
+from kiosk.central.ledger_calls import API_VERSION, LedgerCalls
+from kiosk.central.records import (
+    BalanceHistory,
+    CentralBalance,
+    CentralCustomer,
+    EditResponse,
+    Receipt,
+    Reward,
+    customer_from,
+    edit_response,
+)
+from kiosk.central.stream import CustomerStream
+from kiosk.central.transport import Transport, monotonic_ms
 from kiosk.domain.credentials import Credentials
 from kiosk.domain.fields import (
     CALL_FIELDS,
     CREDENTIAL_FIELDS,
     OUTPUT_FIELDS,
     SECRET_FIELDS,
-    Campaign,
-    CustomFieldDef,
 )
 
 __all__ = [
     "ApiError",
+    "BadAnswer",
+    "BalanceHistory",
     "CentralBalance",
     "CentralClient",
     "CentralCustomer",
@@ -65,18 +76,24 @@ __all__ = [
     "Credentials",
     "EditResponse",
     "NotFound",
+    "Receipt",
+    "Reward",
     "UnknownOutcome",
     "Unreachable",
 ]
 
 log = logging.getLogger(__name__)
 
-FIELD_TYPES: dict[str, str] = {"Text": "text", "Date": "datetime", "Pick": "pick", "List": "list"}
-"""``manage_fields`` type names and the :class:`CustomFieldDef` kinds they stand for (A4)."""
 # Messages of status="error" answers to validate_customer_password that are about the request
 # or the account rather than the customer's secret: those raise ApiError instead of False.
-_ACCOUNT_PROBLEM = re.compile(
-    r"authenticat|credential|api key|user_id|account_id|missing required|unknown field", re.I
+_ACCOUNT_PROBLEM = (
+    "authenticat",
+    "credential",
+    "api key",
+    "user_id",
+    "account_id",
+    "missing required",
+    "unknown field",
 )
 
 
@@ -91,7 +108,7 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-class CentralClient:
+class CentralClient(LedgerCalls):
     """The central API over one pooled HTTPS connection set; see the module docstring."""
 
     def __init__(
@@ -103,18 +120,20 @@ class CentralClient:
         max_response_bytes: int = 5_000_000,
         transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 8,
-        use_header: bool = True,
+        use_header: bool = False,
     ) -> None:
         """Prepare the client; no connection is made until the first call.
 
         Args:
             base_url: the account's API address (``https://api.clienttoolbox.com/``).
             credentials: account id, user id and API key.
-            timeout: seconds for connecting, for each read, and for reading a whole body.
-            max_response_bytes: a longer body is abandoned (UnknownOutcome) after this many.
+            timeout: the deadline of a whole request (connect, headers and body); for a streamed
+                search, of the headers and of each customer after them.
+            max_response_bytes: a longer (not streamed) body is abandoned (UnknownOutcome).
             transport: an httpx transport to use instead of the network (tests).
             max_connections: at most this many requests in flight (S3).
-            use_header: send the key in the ``api_access_key`` header, else in ``user_password``.
+            use_header: also send the key in the ``api_access_key`` header (it is always in
+                the form as ``user_password``).
 
         Raises:
             ValueError: the address is not HTTPS and not loopback, or it embeds credentials.
@@ -132,8 +151,6 @@ class CentralClient:
             )
         self._url = url
         self._credentials = credentials
-        self._timeout = timeout
-        self._max_bytes = max_response_bytes
         self._use_header = use_header
         self._http = httpx.AsyncClient(
             transport=transport,
@@ -145,6 +162,9 @@ class CentralClient:
             follow_redirects=False,
             # A proxy from the environment must not capture loopback traffic (tests, demo).
             trust_env=not loopback,
+        )
+        self._transport = Transport(
+            self._http, url, deadline=timeout, max_response_bytes=max_response_bytes
         )
 
     def __repr__(self) -> str:
@@ -166,27 +186,19 @@ class CentralClient:
         """Send one ``record_customer`` request (rules in ``edit-semantics.md``).
 
         ``fields`` are the customer fields as the person asked for them (S4); output-format
-        fields in it are ignored (the client always asks for JSON).
+        fields in it are ignored (the client chooses the format).
 
         Raises:
             ValueError: ``fields`` holds credentials or call fields (the client sets those).
-            ApiError, Unreachable, UnknownOutcome: see the module docstring.
+            ApiError, Unreachable, UnknownOutcome: see the module docstring; a code or card
+                number in the answer that is not bounded printable text is :class:`BadAnswer`.
         """
-        for name in fields:
-            if name in CREDENTIAL_FIELDS or name in CALL_FIELDS:
-                raise ValueError(f"{name} is set by the client; leave it out of the fields")
-        body = {k: v for k, v in fields.items() if k not in OUTPUT_FIELDS}
+        body = _own_fields(fields, allow_output=True)
         body["customer_action"] = action
         payload = await self._call("record_customer", body, secrets=_secrets_of(fields))
         if payload["status"] != "success":
-            raise UnknownOutcome(f"record_customer answered status {payload['status']!r}")
-        customer = one(payload, "customer")
-        status = text(customer.get("status"))
-        code = text(customer.get("code"))
-        card = customer.get("card_number")
-        if status not in ("new", "update") or not DIGITS.fullmatch(code):
-            raise UnknownOutcome("record_customer answer has no valid customer status and code")
-        return EditResponse(status, code, None if card in (None, "") else text(card))  # type: ignore[arg-type]
+            raise BadAnswer(f"record_customer answered status {payload['status']!r}")
+        return edit_response(payload)
 
     async def customer_search(
         self,
@@ -195,11 +207,9 @@ class CentralClient:
         exact_match: Literal["sensitive", "insensitive"] | None = None,
         include_balances: bool = True,
     ) -> list[CentralCustomer]:
-        """Find customers field by field; no field returns everyone; nothing found is ``[]``."""
-        body = dict(fields or {})
-        for name in body:
-            if name in CREDENTIAL_FIELDS or name in CALL_FIELDS or name in OUTPUT_FIELDS:
-                raise ValueError(f"{name} is set by the client; leave it out of the fields")
+        """Find customers field by field; nothing found is ``[]``. For every customer of the
+        account use :meth:`iter_customers`, which does not hold the whole answer."""
+        body = _own_fields(fields or {})
         if exact_match is not None:
             body["exact_match"] = exact_match
         if include_balances:
@@ -207,12 +217,54 @@ class CentralClient:
         payload = await self._call("customer_search", body, secrets=_secrets_of(body))
         if payload["status"] == "no_match":
             return []
-        return [customer_from(item) for item in many(payload, "customer")]
+        return [customer_from(entry) for entry in items(payload, "customers", "customer")]
+
+    async def iter_customers(
+        self, *, include_balances: bool = True
+    ) -> AsyncIterator[CentralCustomer]:
+        """Every customer of the account, as the search answer arrives (XML, streamed).
+
+        Memory stays bounded whatever the account's size; the deadline applies to the headers
+        and then to each customer. A customer record that cannot be trusted ends the iteration
+        with :class:`BadAnswer` (those already yielded stay valid).
+
+        Raises:
+            ApiError, Unreachable, UnknownOutcome: as for every call.
+        """
+        body = {"include_balances": "Y"} if include_balances else {}
+        form, headers, hidden = self._form("customer_search", body, output="XML")
+        started = time.perf_counter()
+        count = 0
+        outcome = "ok"
+        try:
+            async with self._transport.stream(form, headers, hidden) as answer:
+                parser = CustomerStream()
+                async for chunk in answer.chunks():
+                    for entry in parser.feed(chunk):
+                        answer.progress()
+                        count += 1
+                        yield customer_from(entry)
+                parser.close()
+                if parser.status == "error":
+                    outcome = "error"
+                    raise ApiError(error_message({"error": parser.error}, hidden))
+        except CentralError as problem:
+            outcome = outcome if outcome != "ok" else type(problem).__name__
+            raise
+        finally:
+            log.debug(
+                "central customer_search (streamed): %s, %d customers in %.1f ms",
+                outcome,
+                count,
+                monotonic_ms(started),
+            )
 
     async def customer_info(
         self, *, code: str | None = None, card_number: str | None = None
     ) -> CentralCustomer:
-        """One customer's profile and balances, by code or by card number.
+        """One customer's profile and balances, by code or by card number. The balances come
+        from the answer's separate top-level ``campaigns`` list (or, in some shapes, from
+        inside the customer); when the answer carries neither they are unknown (None).
 
         Raises:
             ValueError: neither or both of ``code`` and ``card_number`` given.
@@ -224,12 +276,15 @@ class CentralClient:
         payload = await self._call("customer_info", body)
         if payload["status"] == "no_match":
             raise NotFound("No customer with this code or card number")
-        customers = [customer_from(item) for item in many(payload, "customer")]
+        single = payload.get("customer")
+        customers = (
+            [single] if isinstance(single, dict) else items(payload, "customers", "customer")
+        )
         if not customers:
             raise NotFound("No customer with this code or card number")
         if len(customers) > 1:
             raise ApiError("More than one customer has this card number")
-        return customers[0]
+        return customer_from(customers[0], campaigns=payload.get("campaigns"))
 
     async def validate_customer_password(
         self,
@@ -245,7 +300,8 @@ class CentralClient:
         The API answers a wrong secret with ``status="error"``, the same status as a bad
         request; an error whose message is about the account or the request (credentials,
         a missing field) raises :class:`ApiError` so a misconfigured kiosk is not mistaken
-        for a wrong PIN. A customer the API does not know raises :class:`NotFound`.
+        for a wrong PIN. ``no_match`` (a customer the API does not know) raises
+        :class:`NotFound`.
         """
         who = {"code": code, "card_number": card_number, "customer_username": customer_username}
         secret = {"customer_password": customer_password, "customer_PIN": customer_PIN}
@@ -259,7 +315,7 @@ class CentralClient:
                 "validate_customer_password", body, secrets=_secrets_of(body)
             )
         except ApiError as problem:
-            if _ACCOUNT_PROBLEM.search(problem.message):
+            if any(word in problem.message.lower() for word in _ACCOUNT_PROBLEM):
                 raise
             return False
         if payload["status"] == "no_match":
@@ -276,47 +332,35 @@ class CentralClient:
         if suffix:
             body["card_number_suffix"] = suffix
         payload = await self._call("generate_card_number", body)
-        card = text(payload.get("card_number"))
-        if payload["status"] != "success" or not DIGITS.fullmatch(card):
-            raise UnknownOutcome("generate_card_number answer has no card number")
-        return card
-
-    async def list_custom_fields(self) -> list[CustomFieldDef]:
-        """The custom fields defined for the account (``manage_fields`` with ``action=list``)."""
-        payload = await self._call("manage_fields", {"action": "list"})
-        if payload["status"] == "no_match":
-            return []
-        try:
-            return [
-                CustomFieldDef(
-                    field_id=int(text(item.get("field_id"))),
-                    label=text(item.get("label")),
-                    kind=FIELD_TYPES[text(item.get("type"))],  # type: ignore[arg-type]
-                    choices=tuple(c for c in text(item.get("choices")).split(",") if c),
-                )
-                for item in many(payload, "field")
-            ]
-        except (KeyError, ValueError) as problem:
-            raise UnknownOutcome(f"manage_fields answer does not parse ({problem})") from None
-
-    async def list_campaigns(self) -> list[Campaign]:
-        """The account's campaigns (reference-server ``manage_campaigns`` with ``action=list``)."""
-        payload = await self._call("manage_campaigns", {"action": "list"})
-        if payload["status"] == "no_match":
-            return []
-        campaigns = []
-        for item in many(payload, "campaign"):
-            kind = text(item.get("campaign_type"))
-            if kind not in ("points", "visits", "dollars", "buyx"):
-                raise UnknownOutcome(f"manage_campaigns answer has campaign type {kind[:20]!r}")
-            campaigns.append(
-                Campaign(text(item.get("campaign_id")), text(item.get("campaign_name")), kind)  # type: ignore[arg-type]
-            )
-        return campaigns
+        if payload["status"] != "success":
+            raise BadAnswer("generate_card_number answer has no card number")
+        found = payload.get("card_number", payload.get("customer", {}))
+        if isinstance(found, dict):
+            found = found.get("card_number")
+        return identifier(found, "card number")
 
     async def ping(self) -> None:
         """A harmless authenticated call; raises :class:`ApiError` on bad credentials."""
-        await self._call("manage_fields", {"action": "list"})
+        await self._call("manage_fields", {"action": "list", "API": API_VERSION})
+
+    def _form(
+        self, call: str, fields: Mapping[str, str], *, output: str = "JSON"
+    ) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
+        """The form as real clients send it, the headers, and what must never be shown."""
+        creds = self._credentials
+        form = {
+            **fields,
+            "type": call,
+            "user_id": creds.user_id,
+            "user_password": creds.api_key,
+            "account_id": creds.account_id,
+            "output": output,
+        }
+        headers = {"Accept": "application/json, text/xml;q=0.5"}
+        if self._use_header:
+            headers["api_access_key"] = creds.api_key
+        hidden = (creds.api_key, creds.user_id, *_secrets_of(fields))
+        return form, headers, hidden
 
     async def _call(
         self, call: str, fields: Mapping[str, str], *, secrets: tuple[str, ...] = ()
@@ -326,76 +370,32 @@ class CentralClient:
         Raises:
             ApiError: ``status="error"``; Unreachable, UnknownOutcome: see the module docstring.
         """
-        creds = self._credentials
-        form = {
-            **fields,
-            "type": call,
-            "user_id": creds.user_id,
-            "account_id": creds.account_id,
-            "output": "JSON",
-        }
-        headers = {"Accept": "application/json, text/xml;q=0.5"}
-        if self._use_header:
-            headers["api_access_key"] = creds.api_key
-        else:
-            form["user_password"] = creds.api_key
-        hidden = (creds.api_key, creds.user_id, *secrets)
+        form, headers, hidden = self._form(call, fields)
+        hidden = (*hidden, *secrets)
         started = time.perf_counter()
         outcome = "ok"
         try:
-            body = await self._exchange(form, headers, hidden)
-            payload = parse_body(body)
+            payload = parse_body(await self._transport.post(form, headers, hidden))
             if payload["status"] == "error":
-                message = redact(text(payload.get("error")) or "error without a message", hidden)
                 outcome = "error"
-                raise ApiError(message)
+                raise ApiError(error_message(payload, hidden))
             return payload
         except CentralError as problem:
             if outcome == "ok":
                 outcome = type(problem).__name__
             raise
         finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            log.debug("central %s: %s in %.1f ms", call, outcome, elapsed)
-
-    async def _exchange(
-        self, form: dict[str, str], headers: dict[str, str], hidden: tuple[str, ...]
-    ) -> bytes:
-        """POST the form and return the body, read under the size cap and the time limit."""
-        try:
-            async with self._http.stream("POST", self._url, data=form, headers=headers) as reply:
-                if reply.status_code != 200:
-                    raise UnknownOutcome(f"The central API answered HTTP {reply.status_code}")
-                declared = reply.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self._max_bytes:
-                    raise UnknownOutcome(_too_large(self._max_bytes))
-                chunks: list[bytes] = []
-                size = 0
-                # A server that drips bytes forever defeats a per-read timeout: bound the whole.
-                async with asyncio.timeout(self._timeout):
-                    async for chunk in reply.aiter_bytes():
-                        size += len(chunk)
-                        if size > self._max_bytes:
-                            raise UnknownOutcome(_too_large(self._max_bytes))
-                        chunks.append(chunk)
-                return b"".join(chunks)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as problem:
-            # Raised before any byte of the request is written: certainly not processed.
-            raise Unreachable(
-                f"Cannot reach the central API ({type(problem).__name__}: "
-                f"{redact(str(problem), hidden)})"
-            ) from None
-        except TimeoutError:
-            raise UnknownOutcome("The central API took too long to send its answer") from None
-        except httpx.HTTPError as problem:
-            raise UnknownOutcome(
-                f"No usable answer from the central API ({type(problem).__name__}: "
-                f"{redact(str(problem), hidden)})"
-            ) from None
+            log.debug("central %s: %s in %.1f ms", call, outcome, monotonic_ms(started))
 
 
-def _too_large(limit: int) -> str:
-    return f"The central API's answer is larger than {limit} bytes; abandoned"
+def _own_fields(fields: Mapping[str, str], *, allow_output: bool = False) -> dict[str, str]:
+    """The caller's fields, refusing the ones the client sets itself."""
+    for name in fields:
+        if name in CREDENTIAL_FIELDS or name in CALL_FIELDS:
+            raise ValueError(f"{name} is set by the client; leave it out of the fields")
+        if name in OUTPUT_FIELDS and not allow_output:
+            raise ValueError(f"{name} is set by the client; leave it out of the fields")
+    return {k: v for k, v in fields.items() if k not in OUTPUT_FIELDS}
 
 
 def _secrets_of(fields: Mapping[str, str]) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from kiosk.cli.errors import CommandError
 from kiosk.domain.credentials import Credentials
 from kiosk.domain.edit_rules import EditError
-from kiosk.reference.calls import FIELD_TYPE_NAMES, campaign_from
+from kiosk.reference.catalog import FIELD_TYPE_NAMES, campaign_from, field_definition
 from kiosk.reference.faults import FaultConfig
 from kiosk.reference.server import DEFAULT_CREDENTIALS, serve_forever, start_server
 from kiosk.reference.store import ReferenceError, ReferenceStore
@@ -53,10 +53,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "serve",
         help="serve the central API over a local SQLite file",
         description=(
-            "Serve the documented central API calls (record_customer, customer_search, "
-            "customer_info, validate_customer_password, generate_card_number, manage_fields, "
-            "manage_campaigns) over HTTP, with optional injected faults. Fault probabilities "
-            "are from 0 to 1; GET/POST /_control/faults changes them at run time (loopback only)."
+            "Serve the central API calls the kiosk uses (record_customer, customer_search, "
+            "customer_info, customer_balance, validate_customer_password, generate_card_number, "
+            "record_activity, redeem, transaction_delete, campaigns_list, campaign_rewards, "
+            "manage_fields, and this server's manage_campaigns) over HTTP, as urlencoded or "
+            "multipart POST or GET, with optional injected faults. Fault probabilities are from "
+            "0 to 1; GET/POST /_control/faults changes them at run time (loopback only)."
         ),
     )
     _add_db(serve)
@@ -96,7 +98,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_db(add)
     add.add_argument("campaign_id", metavar="ID")
     add.add_argument("name", metavar="NAME")
-    add.add_argument("campaign_type", metavar="TYPE", help="points, visits, dollars or buyx")
+    add.add_argument(
+        "campaign_type",
+        metavar="TYPE",
+        help="points, giftcard, buyx, earned or events (visits and dollars still accepted)",
+    )
     add.set_defaults(func=cmd_campaign_add)
     listing = campaign_cmds.add_parser("list", help="list the campaigns")
     _add_db(listing)
@@ -196,21 +202,16 @@ def cmd_campaign_list(args: argparse.Namespace) -> int:
 
 def cmd_field_add(args: argparse.Namespace) -> int:
     """Run ``kiosk central field add``: the same checks as ``manage_fields`` with ``add``."""
-    from kiosk.reference.calls import CentralApi
-
     store = _open(args)
     with store:
-        api = CentralApi(store, DEFAULT_CREDENTIALS)
-        form = {"action": "add", "label": args.label, "field_type": args.field_type}
-        if args.choices:
-            form["choices"] = args.choices
         try:
-            payload = api.manage_fields(form, False)
+            made = field_definition(store, args.label, args.field_type, args.choices)
         except EditError as problem:
             print(f"error: {problem}", file=sys.stderr)
             return 1
-    made = payload["field"]
-    print(f"custom_field_{made['field_id']}: {made['label']} ({made['type']}) {made['choices']}")
+        store.define_custom_field(made)
+    kind, choices = FIELD_TYPE_NAMES[made.kind], ",".join(made.choices)
+    print(f"custom_field_{made.field_id}: {made.label} ({kind}) {choices}")
     return 0
 
 

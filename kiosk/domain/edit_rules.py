@@ -18,9 +18,11 @@ from typing import Literal, Protocol
 
 from kiosk.domain.fields import (
     CALL_FIELDS,
+    COUNT_KINDS,
     COUNTED_FIELDS,
     CREDENTIAL_FIELDS,
     CUSTOM_FIELD_NAME,
+    FIELD_LABELS,
     KNOWN_FIELDS,
     PROFILE_FIELDS,
     Campaign,
@@ -36,6 +38,8 @@ GENERATE_MIN_DIGITS = 4
 """Rule A5 (our choice): the shortest card number ``card_number_generate`` may ask for."""
 GENERATE_MAX_DIGITS = 32
 """Rule A5 (our choice): the longest."""
+NEW_CODE_MAX_DIGITS = 32
+"""Rule R5 (our choice of length): the longest code a request may propose for a new customer."""
 MAX_CREDIT = Decimal("1000000")
 """Our choice: a larger ``auto_add`` is refused as a likely typing error."""
 _GENERATE_ATTEMPTS = 200
@@ -76,7 +80,7 @@ class Credit:
 
     campaign_id: str
     amount: Decimal
-    """For points, visits and dollars the number; for buy-X always 1."""
+    """For points, money, events and visits the number; for buy-X always 1."""
     item: str = ""
     """For buy-X the product or service name; empty otherwise."""
 
@@ -265,8 +269,8 @@ def _check_credit(request: Mapping[str, str], view: CustomerView) -> Credit | No
             f"auto_add for {campaign.name} must be a positive number up to {MAX_CREDIT}, "
             f"with at most 2 decimals, got {amount_text[:40]!r}"
         )
-    if campaign.kind == "visits" and amount != amount.to_integral_value():
-        raise EditError(f"auto_add for {campaign.name} counts visits: a whole number")
+    if campaign.kind in COUNT_KINDS and amount != amount.to_integral_value():
+        raise EditError(f"auto_add for {campaign.name} counts {campaign.kind}: a whole number")
     return Credit(campaign_id, amount)
 
 
@@ -303,10 +307,14 @@ def _resolve_customer(
         wanted = None if want_new_code else (code or card)
         if wanted is not None and view.code_exists(wanted):
             raise EditError(f"A customer with code {wanted} already exists")
+        if wanted is not None:
+            _check_new_code(wanted)
         return "new", wanted or _new_code(view, rng)
     if code:
         if view.code_exists(code):
             return "update", code  # rule M1
+        if not want_new_code:
+            _check_new_code(code)
         return "new", _new_code(view, rng) if want_new_code else code  # rules M2, M7
     if card:
         matches = view.codes_with_card(card)
@@ -321,6 +329,15 @@ def _resolve_customer(
             return "update", card  # rule M4c
         return "new", _new_code(view, rng)  # rules M4d, M7
     return "new", _new_code(view, rng)  # rule M3
+
+
+def _check_new_code(code: str) -> None:
+    """R5: a code proposed for a new customer is a string of digits, at most
+    :data:`NEW_CODE_MAX_DIGITS` (existing customers keep any code the central API gave them)."""
+    if not (code.isascii() and code.isdigit() and len(code) <= NEW_CODE_MAX_DIGITS):
+        raise EditError(
+            f"{FIELD_LABELS['code']} must be digits only (at most {NEW_CODE_MAX_DIGITS})"
+        )
 
 
 def _new_code(view: CustomerView, rng: random.Random) -> str:

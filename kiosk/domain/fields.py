@@ -83,7 +83,7 @@ MAX_LENGTH: dict[str, int] = {
     "customer_username": 100,
     "customer_password": 200,
     "customer_PIN": 8,
-    "code": 32,
+    "code": 64,
     "card_number": 32,
     "campaign_id": 32,
     "auto_add": 100,
@@ -128,8 +128,46 @@ _CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]*")
 
 CustomFieldKind = Literal["text", "datetime", "pick", "list"]
 """Custom field types: free text, date/time stamp, one choice, several choices (rule A4)."""
-CampaignKind = Literal["points", "visits", "dollars", "buyx"]
-"""Campaign types that ``auto_add`` credits (rule M9)."""
+CampaignKind = Literal["points", "giftcard", "buyx", "earned", "events", "visits", "dollars"]
+"""Campaign types. The real API's are ``points``, ``giftcard`` (money), ``buyx`` (a count per
+product), ``earned`` (money) and ``events`` (a count); ``visits`` (a count) and ``dollars``
+(money) are the names older kiosk databases and the reference server's ``campaign add`` used,
+kept so that what was stored and what was scripted keeps working (api-notes.md)."""
+CAMPAIGN_KINDS: tuple[CampaignKind, ...] = (
+    "points",
+    "giftcard",
+    "buyx",
+    "earned",
+    "events",
+    "visits",
+    "dollars",
+)
+"""Every campaign type the kiosk knows, real ones first."""
+COUNT_KINDS: frozenset[str] = frozenset(("events", "visits"))
+"""Campaign types whose balance counts whole things."""
+MONEY_KINDS: frozenset[str] = frozenset(("giftcard", "earned", "dollars"))
+"""Campaign types whose balance is an amount of money."""
+_KIND_SPELLINGS: dict[str, CampaignKind] = {
+    **{kind: kind for kind in CAMPAIGN_KINDS},
+    "event": "events",  # api-notes: the event spelling is unsure; accept both
+    "gift card": "giftcard",
+    "gift_card": "giftcard",
+}
+MAX_IDENTIFIER_LENGTH = 64
+"""Codes and card numbers from the central API: at most this many characters (our bound)."""
+_IDENTIFIER = re.compile(rf"[\x21-\x7e]{{1,{MAX_IDENTIFIER_LENGTH}}}")
+
+
+def campaign_kind(type_name: str) -> CampaignKind | None:
+    """The campaign type an answer names (any case, ``event`` as ``events``); None if unknown."""
+    return _KIND_SPELLINGS.get(type_name.strip().lower())
+
+
+def is_identifier(value: str) -> bool:
+    """Whether a code or card number from the central API is acceptable: printable ASCII without
+    spaces, 1 to :data:`MAX_IDENTIFIER_LENGTH` characters. Not only digits: one real app uses
+    hexadecimal NFC ids as card numbers and codes (api-notes.md)."""
+    return _IDENTIFIER.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -155,7 +193,7 @@ class Campaign:
     name: str
     """Shown to customers next to the balance."""
     kind: CampaignKind
-    """Points, visits and dollars hold a number; buy-X holds a count per product."""
+    """Points and money hold a number, events and visits a count; buy-X a count per product."""
 
 
 def field_problem(name: str, value: str) -> str | None:
@@ -171,7 +209,12 @@ def field_problem(name: str, value: str) -> str | None:
         return f"{label} is too long ({len(value)} characters; at most {limit})"
     if _CONTROL.search(value):
         return f"{label} contains control characters"
-    if name in ("code", "card_number"):
+    if name == "code":
+        # A code the central API gave may be any printable text (hexadecimal NFC ids, say); a
+        # code proposed for a new customer must be digits (R5), checked by the edit engine.
+        if not (_DIGITS.fullmatch(value) or is_identifier(value)):
+            return f"{label} must be digits only"
+    elif name == "card_number":
         if not _DIGITS.fullmatch(value):
             return f"{label} must be digits only"
     elif name == "custom_date":

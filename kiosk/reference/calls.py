@@ -1,22 +1,25 @@
-"""The calls of the reference server: one request's form fields in, one response payload out.
+"""The calls of the reference server: one request's form fields in, one answer payload out.
 
 :class:`CentralApi` checks the credentials (rule A1, with the shared
-:func:`~kiosk.domain.edit_rules.check_credentials`), dispatches on ``type`` and answers with a
-payload for :func:`kiosk.domain.render.render`. ``record_customer`` goes through
-:meth:`ReferenceStore.apply_edit <kiosk.reference.store.ReferenceStore.apply_edit>`, which
-applies the one implementation of the edit rules; the payload is built here. The caller
-serialises access to the store (one lock); the choices this module makes where the
-documentation is silent are listed in :mod:`kiosk.reference.server`.
+:func:`~kiosk.domain.edit_rules.check_credentials`; ``user_api_key`` is read as
+``user_password`` where that is missing, as some clients send it), dispatches on ``type`` and
+answers with a payload for :func:`kiosk.reference.render.render`. ``record_customer`` goes
+through :meth:`ReferenceStore.apply_edit <kiosk.reference.store.ReferenceStore.apply_edit>`,
+which applies the one implementation of the edit rules; transactions are in
+:mod:`kiosk.reference.activity`, the catalogue in :mod:`kiosk.reference.catalog`. The caller
+serialises access to the store (one lock); the choices made where the documentation is silent
+are listed in :mod:`kiosk.reference.server`.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kiosk.domain import render
+from kiosk.domain import render as edit_render
 from kiosk.domain.credentials import Credentials
 from kiosk.domain.edit_rules import (
     GENERATE_MAX_DIGITS,
@@ -24,32 +27,61 @@ from kiosk.domain.edit_rules import (
     EditError,
     check_credentials,
 )
-from kiosk.domain.fields import (
-    CREDENTIAL_FIELDS,
-    MAX_LENGTH,
-    OUTPUT_FIELDS,
-    Campaign,
-    CustomFieldDef,
-    field_problem,
-    is_yes,
-)
-from kiosk.reference import queries
+from kiosk.domain.fields import CREDENTIAL_FIELDS, OUTPUT_FIELDS, is_yes
+from kiosk.reference import activity, catalog, queries
+from kiosk.reference.render import Lazy, error
 from kiosk.reference.store import ReferenceStore
 
 Payload = dict[str, Any]
-"""A response before rendering."""
+"""An answer before rendering."""
 
-FIELD_TYPE_NAMES: dict[str, str] = {
-    "text": "Text",
-    "datetime": "Date",
-    "pick": "Pick",
-    "list": "List",
+EXTRA_FIELDS: tuple[str, ...] = ("API", "hide_customer_field", "user_api_key")
+"""Fields real clients send with any call (api-notes.md); accepted everywhere, used where they
+mean something (``user_api_key``), otherwise ignored."""
+_ENVELOPE = frozenset((*CREDENTIAL_FIELDS, *OUTPUT_FIELDS, *EXTRA_FIELDS, "type"))
+_WHO = ("code", "card_number", "customer_username", "phone")
+_ALLOWED: dict[str, tuple[str, ...]] = {
+    "customer_info": ("code", "card_number", "campaign_id"),
+    "customer_balance": ("code", "card_number", "campaign_id", "transactions_number"),
+    "validate_customer_password": (*_WHO, "customer_password", "customer_PIN"),
+    "generate_card_number": ("how_many_digits", "card_number_prefix", "card_number_suffix"),
+    "record_activity": (
+        "code",
+        "card_number",
+        "campaign_id",
+        "amount",
+        "promo_id",
+        "service_product",
+        "buyx_quantity",
+        "authorization",
+        "send_transaction_email",
+    ),
+    "redeem": (
+        "code",
+        "card_number",
+        "campaign_id",
+        "reward_to_redeem",
+        "custom_points_redeem",
+        "custom_dollars_redeem",
+        "authorization",
+    ),
+    "transaction_delete": ("code", "card_number", "campaign_id", "transaction_id"),
+    "campaigns_list": (
+        "type_restrict",
+        "searchField",
+        "searchOper",
+        "searchValue",
+        "sortField",
+        "sortOrder",
+        "offset",
+        "length",
+    ),
+    "campaign_rewards": ("campaign_id",),
+    "manage_fields": ("action", "label", "field_type", "choices"),
+    "manage_campaigns": ("action", "campaign_id", "name", "campaign_type"),
 }
-"""Custom field kinds and the type names ``manage_fields`` uses."""
-CAMPAIGN_TYPES: tuple[str, ...] = ("points", "visits", "dollars", "buyx")
-"""Campaign types ``manage_campaigns`` accepts."""
-_ENVELOPE = frozenset((*CREDENTIAL_FIELDS, *OUTPUT_FIELDS, "type", "customer_action"))
-_WHO = ("code", "card_number", "customer_username")
+"""The fields each call knows besides the envelope; any other is refused, so that a typing error
+is not silently ignored (``record_customer`` and ``customer_search`` check their own)."""
 
 
 class CentralApi:
@@ -65,14 +97,21 @@ class CentralApi:
             "user_password": credentials.api_key,
         }
         self._rng = rng or random.SystemRandom()
+        by_code = self._by_code
         self._calls: dict[str, Callable[[dict[str, str], bool], Payload]] = {
             "record_customer": self.record_customer,
             "customer_search": self.customer_search,
             "customer_info": self.customer_info,
             "validate_customer_password": self.validate_customer_password,
             "generate_card_number": self.generate_card_number,
-            "manage_fields": self.manage_fields,
-            "manage_campaigns": self.manage_campaigns,
+            "customer_balance": by_code(activity.customer_balance),
+            "record_activity": by_code(activity.record_activity),
+            "redeem": by_code(activity.redeem),
+            "transaction_delete": by_code(activity.transaction_delete),
+            "campaigns_list": self._plain(catalog.campaigns_list),
+            "campaign_rewards": self._plain(catalog.campaign_rewards),
+            "manage_fields": self._plain(catalog.manage_fields),
+            "manage_campaigns": self._plain(catalog.manage_campaigns),
         }
 
     def handle(
@@ -85,34 +124,51 @@ class CentralApi:
         """Answer one request; every refusal is an error payload, never an exception.
 
         Raises:
-            StoreError: the database failed (the server turns it into an error payload too).
+            ReferenceError: the database failed (the server turns it into an error payload too).
         """
         call = form.get("type", "")
+        if not form.get("user_password") and form.get("user_api_key"):
+            form = {**form, "user_password": form["user_api_key"]}
         try:
             check_credentials(form, self._expected, api_access_key)
             handler = self._calls.get(call)
             if handler is None:
                 raise EditError(
-                    f"Unknown type {call[:40]!r}: this server answers " + _names(self._calls)
+                    f"Unknown type {call[:40]!r}: this server answers " + ", ".join(self._calls)
                 )
+            allowed = _ALLOWED.get(call)
+            if allowed is not None:
+                _only(form, allowed)
             return handler(form, ignore_proposed_code)
         except EditError as problem:
-            return render.error(str(problem))
+            return error(str(problem))
 
     def record_customer(self, form: dict[str, str], ignore_proposed_code: bool) -> Payload:
-        """``record_customer`` with ``customer_action`` edit or new (rules A2-A6, M1-M11)."""
+        """``record_customer`` with ``customer_action`` edit or new (rules A2-A6, M1-M11); a
+        ``campaign_id`` list (``1,3``) enrols the customer in each of those campaigns."""
         action = form.get("customer_action", "")
         if action not in ("edit", "new"):
             raise EditError(f"customer_action must be edit or new, got {action[:40]!r}")
-        request = form
-        code = form.get("code")
+        request = {k: v for k, v in form.items() if k not in EXTRA_FIELDS}
+        enrol: tuple[str, ...] = ()
+        if "campaign_id" in request:
+            enrol = tuple(part.strip() for part in request["campaign_id"].split(","))
+            if len(enrol) > 1:
+                if "auto_add" in request:
+                    raise EditError("auto_add needs exactly one campaign_id")
+                for campaign_id in enrol:
+                    if self.store.view.campaign(campaign_id) is None:
+                        raise EditError(f"No campaign with campaign_id {campaign_id[:40]!r}")
+                del request["campaign_id"]
+        code = request.get("code")
         if ignore_proposed_code and code and not self.store.view.code_exists(code):
-            request = {**form, "new_code": "Yes"}  # fault: the proposed code is not kept (M2)
-        plan = self.store.apply_edit(request, action=action)  # type: ignore[arg-type]
-        return render.edit_success(plan.status, plan.code, plan.generated_card_number)
+            request["new_code"] = "Yes"  # fault: the proposed code is not kept (M2 reversed)
+        plan = self.store.apply_edit(request, action=action, enrol=enrol)  # type: ignore[arg-type]
+        return edit_render.edit_success(plan.status, plan.code, plan.generated_card_number)
 
     def customer_search(self, form: dict[str, str], _: bool) -> Payload:
-        """``customer_search``: every customer matching all fields given; none given: everyone."""
+        """``customer_search``: every customer matching all fields given; none given: everyone.
+        The answer is written while it is read (:class:`~kiosk.reference.render.Lazy`)."""
         criteria = {k: v for k, v in form.items() if k not in _ENVELOPE}
         exact = criteria.pop("exact_match", None)
         include = criteria.pop("include_balances", "")
@@ -120,31 +176,38 @@ class CentralApi:
             exact = exact.strip().lower() or None
             if exact not in (None, "sensitive", "insensitive"):
                 raise EditError("exact_match must be sensitive or insensitive")
-        records = queries.search(self.store, criteria, exact, balances=is_yes(include))  # type: ignore[arg-type]
-        if not records:
+        search = queries.Search(self.store, criteria, exact)  # type: ignore[arg-type]
+        records = search.records(self.store, balances=is_yes(include))
+        first = next(records, None)  # read now, under the server's lock: the status comes first
+        if first is None:
             return {"status": "no_match"}
-        return {"status": "success", "customers": records}
+        rest = itertools.chain([first], records)
+        return {"status": "success", "customers": Lazy(lambda: rest)}
 
     def customer_info(self, form: dict[str, str], _: bool) -> Payload:
-        """``customer_info`` by ``code`` or ``card_number`` (code wins when both are given)."""
-        _only(form, ("code", "card_number"))
-        code = self._find(form.get("code"), form.get("card_number"), None)
+        """``customer_info`` by ``code`` or ``card_number`` (code wins when both are given): the
+        customer, and a separate top-level ``campaigns`` list (optionally only those of a
+        ``campaign_id`` list)."""
+        code = self._find(form)
         if code is None:
             return {"status": "no_match"}
+        only = tuple(p.strip() for p in form.get("campaign_id", "").split(",") if p.strip())
+        record = queries.by_code(self.store, code)
         return {
             "status": "success",
-            "customers": queries.by_codes(self.store, [code], balances=True),
+            "customer": record,
+            "campaigns": queries.info_campaigns(self.store, code, only),
+            "customers": [record],  # JSON only, for scripts written against earlier versions
         }
 
     def validate_customer_password(self, form: dict[str, str], _: bool) -> Payload:
         """Check ``customer_password`` and/or ``customer_PIN`` of the customer named."""
-        _only(form, (*_WHO, "customer_password", "customer_PIN"))
         if not any(form.get(name) for name in _WHO):
             raise EditError("Give code, card_number or customer_username to say which customer")
         password, pin = form.get("customer_password"), form.get("customer_PIN")
         if not password and not pin:
             raise EditError("Give customer_password or customer_PIN to check")
-        code = self._find(form.get("code"), form.get("card_number"), form.get("customer_username"))
+        code = self._find(form)
         if code is None:
             raise EditError("No customer matches; check the code, card number or username")
         if password and not self.store.verify_password(code, password):
@@ -155,7 +218,6 @@ class CentralApi:
 
     def generate_card_number(self, form: dict[str, str], _: bool) -> Payload:
         """A random card number of ``how_many_digits`` digits in all, prefix and suffix included."""
-        _only(form, ("how_many_digits", "card_number_prefix", "card_number_suffix"))
         digits_text = form.get("how_many_digits", "16").strip() or "16"
         prefix = form.get("card_number_prefix", "")
         suffix = form.get("card_number_suffix", "")
@@ -180,59 +242,30 @@ class CentralApi:
                 return {"status": "success", "card_number": number}
         raise EditError("No unused card number could be found; ask for more digits")
 
-    def manage_fields(self, form: dict[str, str], _: bool) -> Payload:
-        """``manage_fields``: ``action=list``, or ``add`` with label, type and choices."""
-        _only(form, ("action", "label", "field_type", "choices"))
-        action = form.get("action", "").strip().lower()
-        if action == "list":
-            return {"status": "success", "fields": [_field(d) for d in self.store.custom_fields()]}
-        if action in ("update", "delete"):
-            raise EditError(f"manage_fields action={action} is not supported by this server")
-        if action != "add":
-            raise EditError("manage_fields needs action=list or action=add")
-        label = form.get("label", "").strip()
-        if not label or len(label) > 100:
-            raise EditError("A custom field needs a label of 1 to 100 characters")
-        kinds = {name.lower(): kind for kind, name in FIELD_TYPE_NAMES.items()}
-        kind = kinds.get(form.get("field_type", "").strip().lower())
-        if kind is None:
-            raise EditError("field_type must be Text, Date, Pick or List")
-        choices = tuple(c.strip() for c in form.get("choices", "").split(",") if c.strip())
-        if kind in ("pick", "list") and not choices:
-            raise EditError("A Pick or List field needs choices, separated by commas")
-        if kind in ("text", "datetime") and choices:
-            raise EditError("Only a Pick or List field takes choices")
-        field_id = max((d.field_id for d in self.store.custom_fields()), default=0) + 1
-        definition = CustomFieldDef(field_id, label, kind, choices)  # type: ignore[arg-type]
-        self.store.define_custom_field(definition)
-        return {"status": "success", "field": _field(definition)}
+    def _by_code(
+        self, call: Callable[[ReferenceStore, Mapping[str, str], str], Payload]
+    ) -> Callable[[dict[str, str], bool], Payload]:
+        """A call on one customer, named by ``code`` or ``card_number``."""
 
-    def manage_campaigns(self, form: dict[str, str], _: bool) -> Payload:
-        """Reference-server extension: ``action=list``, or ``add`` with id, name and type.
+        def handler(form: dict[str, str], _: bool) -> Payload:
+            if not form.get("code") and not form.get("card_number"):
+                raise EditError("Missing required field: code")
+            code = self._find(form)
+            if code is None:
+                return {"status": "no_match"}
+            return call(self.store, form, code)
 
-        The real API's campaign administration is not documented to us; this call exists so
-        that tests and demos can create the campaigns ``auto_add`` credits (rule M9).
-        """
-        _only(form, ("action", "campaign_id", "name", "campaign_type"))
-        action = form.get("action", "").strip().lower()
-        if action == "list":
-            return {
-                "status": "success",
-                "campaigns": [_campaign(c) for c in self.store.campaigns()],
-            }
-        if action != "add":
-            raise EditError("manage_campaigns needs action=list or action=add")
-        campaign = campaign_from(
-            form.get("campaign_id", ""), form.get("name", ""), form.get("campaign_type", "")
-        )
-        if self.store.view.campaign(campaign.campaign_id) is not None:
-            raise EditError(f"A campaign with campaign_id {campaign.campaign_id} already exists")
-        self.store.define_campaign(campaign)
-        return {"status": "success", "campaign": _campaign(campaign)}
+        return handler
 
-    def _find(self, code: str | None, card: str | None, username: str | None) -> str | None:
-        """The code of the customer named by code, card number (as rule M4) or username."""
+    def _plain(
+        self, call: Callable[[ReferenceStore, Mapping[str, str]], Payload]
+    ) -> Callable[[dict[str, str], bool], Payload]:
+        return lambda form, _: call(self.store, form)
+
+    def _find(self, form: Mapping[str, str]) -> str | None:
+        """The code of the customer named by code, card number (as rule M4), username or phone."""
         view = self.store.view
+        code, card = form.get("code"), form.get("card_number")
         if code:
             return code if view.code_exists(code) else None
         if card:
@@ -242,32 +275,14 @@ class CentralApi:
             if codes:
                 return codes[0]
             return card if view.code_exists(card) else None
-        if username:
-            codes = self.store.codes_with_username(username)
-            if len(codes) > 1:
-                raise EditError("More than one customer has this username; give the code")
-            return codes[0] if codes else None
+        for name in ("customer_username", "phone"):
+            value = form.get(name)
+            if value:
+                codes = self.store.codes_with(name, value)
+                if len(codes) > 1:
+                    raise EditError(f"More than one customer has this {name}; give the code")
+                return codes[0] if codes else None
         return None
-
-
-def campaign_from(campaign_id: str, name: str, campaign_type: str) -> Campaign:
-    """A checked campaign definition (used by ``manage_campaigns`` and the CLI).
-
-    Raises:
-        EditError: the id is not digits, the name is empty, or the type is unknown.
-    """
-    problem = field_problem("campaign_id", campaign_id)
-    if problem or not re.fullmatch(r"[0-9]+", campaign_id):
-        raise EditError(
-            problem or f"campaign_id must be digits (at most {MAX_LENGTH['campaign_id']})"
-        )
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise EditError("A campaign needs a name of 1 to 100 characters")
-    kind = campaign_type.strip().lower()
-    if kind not in CAMPAIGN_TYPES:
-        raise EditError("campaign_type must be points, visits, dollars or buyx")
-    return Campaign(campaign_id, name, kind)  # type: ignore[arg-type]
 
 
 def _only(form: Mapping[str, str], allowed: tuple[str, ...]) -> None:
@@ -275,24 +290,3 @@ def _only(form: Mapping[str, str], allowed: tuple[str, ...]) -> None:
     for name in form:
         if name not in _ENVELOPE and name not in allowed:
             raise EditError(f"Unknown field for this call: {name[:40]!r}")
-
-
-def _names(calls: Mapping[str, object]) -> str:
-    return ", ".join(sorted(calls))
-
-
-def _field(definition: CustomFieldDef) -> dict[str, str]:
-    return {
-        "field_id": str(definition.field_id),
-        "label": definition.label,
-        "type": FIELD_TYPE_NAMES[definition.kind],
-        "choices": ",".join(definition.choices),
-    }
-
-
-def _campaign(campaign: Campaign) -> dict[str, str]:
-    return {
-        "campaign_id": campaign.campaign_id,
-        "campaign_name": campaign.name,
-        "campaign_type": campaign.kind,
-    }

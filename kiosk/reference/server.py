@@ -1,53 +1,21 @@
-"""The reference central API server: the documented calls over a local SQLite file, with faults.
+"""The reference central API server: the calls the kiosk uses, over an SQLite file, with faults.
 
 ``kiosk central serve`` runs it; tests and the demo use :func:`start_server`, which returns a
 :class:`RunningServer` (``.url``, ``.control`` for faults, read access to the store, ``.stop()``).
-It is a stdlib ``ThreadingHTTPServer`` answering form-encoded POSTs at ``/`` and ``/api.php``;
-one lock serialises every use of the store (one SQLite connection shared by the threads). The
-calls themselves are in :mod:`kiosk.reference.calls`, the data in :mod:`kiosk.reference.store`
-(a file of the server's own, never a kiosk database), the faults in :mod:`kiosk.reference.faults`.
+It is a stdlib ``ThreadingHTTPServer`` answering at ``/`` and ``/api.php``; one lock serialises
+every use of the store (one SQLite connection shared by the threads), except that a long search
+answer is read page by page through a connection of its own while it is written (chunked). The
+calls are in :mod:`kiosk.reference.calls`, the data in :mod:`kiosk.reference.store` (a file of the
+server's own, never a kiosk database), the faults in :mod:`kiosk.reference.faults`.
 
-Control endpoints (loopback peers only, else 403; no credentials; never subject to faults):
-``GET /_control/faults``, ``POST /_control/faults`` (a JSON :class:`FaultConfig`, replacing the
-config in force and reseeding it), ``GET /_control/notifications`` (the M10 owner e-mails).
-
-Choices made where the documentation is silent or unsure (one place, on purpose):
-
-- Errors are HTTP 200 with ``status="error"`` in the body (R4), including a body over 1 MB,
-  invalid UTF-8 (raw or percent-encoded), too many fields and an unknown ``type``. A request
-  that is not a POST to ``/`` or ``/api.php`` gets 404/405. An unexpected exception in the
-  server (a bug) gets HTTP 500 with an error body, since its outcome is honestly unknown.
-- A field given twice: the last one counts (as PHP reads form data).
-- A1 for calls other than ``record_customer``: ``customer_action`` is not required.
-- Unknown fields are refused with an error, in every call, rather than ignored.
-- ``customer_search``: partial matching is a case-insensitive substring match (Unicode
-  case folding); ``exact_match=sensitive|insensitive`` compares whole values; searching by
-  ``customer_PIN`` or ``customer_password`` is refused (only hashes are stored). Nothing
-  found is ``no_match``. Records list every profile field (empty when unset),
-  ``custom_field_N`` values, and with ``include_balances=Y`` a ``campaigns`` list whose
-  entries carry ``item`` (the product of a buy-X balance; empty otherwise).
-- ``customer_info``: ``code`` wins over ``card_number``; a card number is matched like rule M4
-  (several customers: error; none: a code equal to it); answered like a search of one.
-- ``validate_customer_password``: an unknown customer, a wrong secret and a customer without a
-  PIN all answer ``status="error"``; with both a password and a PIN, both must match. There is
-  no lock-out here (the kiosk's own S9 lock applies at the counter).
-- ``generate_card_number``: ``how_many_digits`` counts the whole number, prefix and suffix
-  included (4 to 32, as rule A5); answers ``{"status": "success", "card_number": "..."}``. The
-  number is not reserved.
-- ``manage_fields``: ``add`` takes ``label``, ``field_type`` (Text, Date, Pick, List; the name
-  ``type`` is taken by the call itself) and ``choices`` (comma separated, Pick/List only); ids
-  are 1, 2, 3...; ``update`` and ``delete`` are refused. ``list`` answers ``fields`` entries
-  of ``field_id``, ``label``, ``type`` and ``choices`` (comma separated).
-- ``manage_campaigns`` is a reference-server extension (the real API's campaign administration
-  is not documented to us): ``list``, and ``add`` with ``campaign_id``, ``name``,
-  ``campaign_type`` (points, visits, dollars, buyx).
-- M10: the owner "e-mail" is a row in the ``notifications`` table; nothing is sent.
-- Faults apply to every API call (reads included), never to ``/_control``.
+The choices it makes where the evidence about the real service is thin are listed, in one
+place, in the docstring of the package, :mod:`kiosk.reference`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import socket
@@ -55,16 +23,18 @@ import struct
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kiosk.domain import render
 from kiosk.domain.credentials import Credentials
+from kiosk.domain.render import OutputFormat, OutputFormatError, output_format
 from kiosk.reference.calls import CentralApi
 from kiosk.reference.faults import Decision, FaultConfig, FaultControl, control_allowed
+from kiosk.reference.forms import MAX_BODY_BYTES, MAX_FIELDS, BadRequest, read_form
+from kiosk.reference.render import error, render
 from kiosk.reference.store import ReferenceError, ReferenceStore
 
 log = logging.getLogger(__name__)
@@ -73,16 +43,18 @@ DEFAULT_CREDENTIALS = Credentials(
     account_id="greatwidgets", user_id="john1970", api_key="1959caadac9b13dcb3"
 )
 """The documentation's example credentials, so that its example request works as is."""
-MAX_BODY_BYTES = 1_000_000
-"""A larger request body is refused (error response) without being read."""
-MAX_FIELDS = 500
-"""A request with more form fields is refused."""
+__all__ = ["MAX_BODY_BYTES", "MAX_FIELDS", "RunningServer", "serve_forever", "start_server"]
+
+CHUNK_BYTES = 64_000
+"""A longer answer is sent chunked, as it is read (a search of every customer)."""
 API_PATHS = frozenset(("/", "/api.php"))
 """Where the API answers."""
 _PROXY_PAGE = (
     b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
     b"</h1></center><hr><center>nginx</center></body></html>\n"
 )
+_TEXT = "text/plain; charset=utf-8"
+_XML = "text/xml; charset=utf-8"
 T = TypeVar("T")
 
 
@@ -118,13 +90,15 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
-        path = urllib.parse.urlsplit(self.path).path
-        if path.startswith("/_control/"):
-            self._control(path, None)
-        elif path in API_PATHS:
-            self._send(405, b"Use POST with form fields\n", "text/plain; charset=utf-8")
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path.startswith("/_control/"):
+            self._control(parts.path, None)
+        elif parts.path in API_PATHS and parts.query:
+            self._api(None)
+        elif parts.path in API_PATHS:
+            self._send(405, b"Use POST with form fields, or GET with a query string\n", _TEXT)
         else:
-            self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+            self._send(404, b"Not found\n", _TEXT)
 
     def do_POST(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
@@ -134,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in API_PATHS:
             self._api(body)
         else:
-            self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+            self._send(404, b"Not found\n", _TEXT)
 
     def _read_body(self) -> bytes | None:
         """The request body, or None when it is too large or not delimited (not read)."""
@@ -145,7 +119,16 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length))
 
     def _api(self, body: bytes | None) -> None:
-        decision = self.server.control.decide(_call_type(body))
+        try:
+            form: dict[str, str] | None = read_form(
+                self.command,
+                urllib.parse.urlsplit(self.path).query,
+                self.headers.get("Content-Type", ""),
+                body,
+            )
+        except BadRequest as problem:
+            form, refused = None, str(problem)
+        decision = self.server.control.decide(form.get("type") if form else None)
         if decision.latency_s:
             self.server.stopping.wait(decision.latency_s)
         if decision.before == "reset":
@@ -156,35 +139,41 @@ class _Handler(BaseHTTPRequestHandler):
             page = _PROXY_PAGE if status == 502 else b"Internal Server Error\n"
             self._send(status, page, "text/html", close=True)
             return
-        answer, status, content_type = self._answer(body, decision)
-        self._after(decision, answer, status, content_type)
-
-    def _answer(self, body: bytes | None, decision: Decision) -> tuple[bytes, int, str]:
-        """Apply the request; return the rendered answer, its HTTP status and content type."""
-        fmt = render.OutputFormat()
-        status = 200
+        if form is None:
+            pieces, status, content_type = _whole(error(refused), OutputFormat()), 200, _XML
+        else:
+            pieces, status, content_type = self._answer(form, decision)
         try:
-            form = _parse_form(body)
-            try:
-                fmt = render.output_format(form)
-            except render.OutputFormatError as problem:
-                payload: dict[str, Any] = render.error(str(problem))
-            else:
-                key = self.headers.get("api_access_key") or None
-                with self.server.lock:
-                    payload = self.server.api.handle(
-                        form, key, ignore_proposed_code=decision.ignore_proposed_code
-                    )
-        except _BadRequest as problem:
-            payload = render.error(str(problem))
+            self._after(decision, pieces, status, content_type)
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # a streamed answer's reader connection is released even on a fault
+
+    def _answer(self, form: dict[str, str], decision: Decision) -> tuple[Iterator[str], int, str]:
+        """Apply the request; return the answer (pieces), its HTTP status and content type."""
+        fmt = OutputFormat()
+        try:
+            fmt = output_format(form)
+        except OutputFormatError as problem:
+            return _whole(error(str(problem)), fmt), 200, fmt.content_type
+        try:
+            key = self.headers.get("api_access_key") or None
+            with self.server.lock:
+                payload = self.server.api.handle(
+                    form, key, ignore_proposed_code=decision.ignore_proposed_code
+                )
         except ReferenceError as problem:
-            payload = render.error(str(problem))
+            return _whole(error(str(problem)), fmt), 200, fmt.content_type
         except Exception:
             log.exception("reference server: unexpected failure")
-            payload, status = render.error("Internal error; the outcome is unknown"), 500
-        return render.render(payload, fmt).encode("utf-8"), status, fmt.content_type
+            payload = error("Internal error; the outcome is unknown")
+            return _whole(payload, fmt), 500, fmt.content_type
+        return render(payload, fmt), 200, fmt.content_type
 
-    def _after(self, decision: Decision, answer: bytes, status: int, content_type: str) -> None:
+    def _after(
+        self, decision: Decision, pieces: Iterator[str], status: int, content_type: str
+    ) -> None:
         if decision.after == "drop":
             self.close_connection = True
             return  # the change is applied; the client gets no answer at all
@@ -193,6 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"\x00\xff" + noise, content_type, close=True)
             return
         if decision.after == "truncated":
+            answer = "".join(pieces).encode("utf-8")
             self.send_response(200)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(answer)))
@@ -204,7 +194,28 @@ class _Handler(BaseHTTPRequestHandler):
         if decision.after == "stall":
             # Hold the answer longer than the client waits; stop() releases it early.
             self.server.stopping.wait(decision.stall_seconds)
-        self._send(status, answer, content_type, close=decision.after == "stall")
+        self._stream(status, pieces, content_type, close=decision.after == "stall")
+
+    def _stream(
+        self, status: int, pieces: Iterator[str], content_type: str, *, close: bool
+    ) -> None:
+        """Send an answer: with Content-Length when it fits one chunk, else chunked as read."""
+        chunks = _chunks(pieces)
+        head = next(chunks, b"")
+        following = next(chunks, None)
+        if following is None:
+            self._send(status, head, content_type, close=close)
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        for chunk in itertools.chain((head, following), chunks):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST (SO_LINGER 0) before anything is applied."""
@@ -214,7 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _control(self, path: str, body: bytes | None) -> None:
         if not control_allowed(self.client_address[0]):
-            self._send(403, b"/_control answers loopback peers only\n", "text/plain")
+            self._send(403, b"/_control answers loopback peers only\n", _TEXT)
             return
         control = self.server.control
         if path == "/_control/faults":
@@ -236,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
                 notes = self.server.api.store.notifications()
             self._json(200, {"notifications": notes})
         else:
-            self._send(404, b"Not found\n", "text/plain")
+            self._send(404, b"Not found\n", _TEXT)
 
     def _json(self, status: int, data: Any) -> None:
         self._send(status, json.dumps(data).encode(), "application/json")
@@ -252,39 +263,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _call_type(body: bytes | None) -> str | None:
-    """The ``type`` field of a form body, for faults that strike only some calls."""
-    if not body:
-        return None
-    try:
-        fields = urllib.parse.parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FIELDS)
-    except ValueError:
-        return None
-    values = fields.get("type")
-    return values[-1] if values else None
+def _whole(payload: dict[str, Any], fmt: OutputFormat) -> Iterator[str]:
+    return iter(["".join(render(payload, fmt))])
 
 
-class _BadRequest(Exception):
-    """The body cannot be read as form fields; the message says why."""
-
-
-def _parse_form(body: bytes | None) -> dict[str, str]:
-    """Form fields of a request body (the last of a repeated field counts)."""
-    if body is None:
-        raise _BadRequest(
-            f"The request has no readable body (a form of at most {MAX_BODY_BYTES} bytes, "
-            "with Content-Length)"
-        )
-    try:
-        text = body.decode("utf-8")
-        pairs = urllib.parse.parse_qsl(
-            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
-        )
-    except UnicodeDecodeError:
-        raise _BadRequest("The request is not valid UTF-8") from None
-    except ValueError:
-        raise _BadRequest(f"The request has more than {MAX_FIELDS} fields") from None
-    return dict(pairs)
+def _chunks(pieces: Iterator[str]) -> Iterator[bytes]:
+    """Pieces of an answer gathered into chunks of about :data:`CHUNK_BYTES`."""
+    buffer: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        data = piece.encode("utf-8")
+        buffer.append(data)
+        size += len(data)
+        if size >= CHUNK_BYTES:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer or size == 0:
+        yield b"".join(buffer)
 
 
 @dataclass

@@ -15,97 +15,27 @@ neither hold the lock nor see a half-applied write (WAL snapshots).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import random
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from kiosk.domain.edit_rules import EditPlan, format_amount, plan_edit
-from kiosk.domain.fields import PROFILE_FIELDS, Campaign, CampaignKind, CustomFieldDef
+from kiosk.domain.edit_rules import EditPlan, plan_edit
+from kiosk.domain.fields import Campaign, CampaignKind, CustomFieldDef
 from kiosk.domain.secrets import hash_secret, verify_secret
+from kiosk.reference.ledger import Ledger
+from kiosk.reference.schema import (
+    CUSTOMER_COLUMNS,
+    ReferenceError,
+    connect,
+    transaction_guard,
+    utc_now,
+)
 
-SCHEMA_VERSION = 1
-"""Stored in ``PRAGMA user_version``; a file of another version (or a kiosk database) is refused."""
-CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
-"""Columns of a customer record, in answer order (hashes never leave the store)."""
-_SCHEMA = """
-CREATE TABLE customers (
-    code TEXT PRIMARY KEY,
-    card_number TEXT,
-    first_name TEXT, last_name TEXT, phone TEXT, email TEXT,
-    street1 TEXT, street2 TEXT, city TEXT, state TEXT, postal_code TEXT, country TEXT,
-    custom_date TEXT, custom_field TEXT, customer_username TEXT,
-    password_hash TEXT, pin_hash TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE INDEX customers_card ON customers(card_number);
-CREATE INDEX customers_username ON customers(customer_username);
-CREATE TABLE custom_fields (
-    field_id INTEGER PRIMARY KEY,
-    label TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    choices TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE custom_values (
-    code TEXT NOT NULL,
-    field_id INTEGER NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (code, field_id)
-);
-CREATE TABLE campaigns (
-    campaign_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    type TEXT NOT NULL,
-    currency TEXT NOT NULL DEFAULT '',
-    points_ratio TEXT NOT NULL DEFAULT '1',
-    reward_ratio TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE rewards (
-    reward_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    campaign_id TEXT NOT NULL,
-    level TEXT NOT NULL,
-    description TEXT NOT NULL
-);
-CREATE TABLE balances (
-    code TEXT NOT NULL,
-    campaign_id TEXT NOT NULL,
-    item TEXT NOT NULL DEFAULT '',
-    amount TEXT NOT NULL,
-    PRIMARY KEY (code, campaign_id, item)
-);
-CREATE TABLE enrolments (
-    code TEXT NOT NULL,
-    campaign_id TEXT NOT NULL,
-    PRIMARY KEY (code, campaign_id)
-);
-CREATE TABLE transactions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    code TEXT NOT NULL,
-    campaign_id TEXT NOT NULL,
-    date TEXT NOT NULL,
-    amount TEXT NOT NULL,
-    redeemed TEXT NOT NULL CHECK (redeemed IN ('N', 'Y')),
-    item TEXT NOT NULL DEFAULT '',
-    authorization TEXT NOT NULL DEFAULT '',
-    user_name TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX transactions_customer ON transactions(code, campaign_id, id);
-CREATE TABLE notifications (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    code TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-"""
-
-
-class ReferenceError(Exception):
-    """The reference server's file could not do what was asked; the message says why."""
+__all__ = ["CUSTOMER_COLUMNS", "CampaignRecord", "ReferenceError", "ReferenceStore", "utc_now"]
 
 
 @dataclass(frozen=True)
@@ -120,55 +50,6 @@ class CampaignRecord:
     points_ratio: str = "1"
     """Points per unit of money spent (``record_activity`` with ``amount``)."""
     reward_ratio: str = ""
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open the file (WAL, shared by the server's threads under its lock).
-
-    Raises:
-        ReferenceError: it cannot be opened, or it is not a reference server file.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=5.0, check_same_thread=False)
-        conn.isolation_level = None  # transactions are explicit (BEGIN IMMEDIATE)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.create_function(
-            "kiosk_casefold",
-            1,
-            lambda v: v.casefold() if isinstance(v, str) else v,
-            deterministic=True,
-        )
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
-    except (sqlite3.Error, OSError) as error:
-        raise ReferenceError(f"Cannot open the reference server's file {path}: {error}") from None
-    if version == 0 and tables[0] == 0:
-        with _transaction(conn):
-            conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-    elif version != SCHEMA_VERSION:
-        conn.close()
-        raise ReferenceError(
-            f"{path} is not a reference server file of this version (a kiosk database, or one "
-            "made by another version); give the server a file of its own"
-        )
-    return conn
-
-
-@contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as error:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise ReferenceError(f"The reference server's database failed: {error}") from None
 
 
 class _View:
@@ -219,7 +100,7 @@ def _kind(type_name: str) -> CampaignKind:
     return type_name  # type: ignore[return-value]
 
 
-class ReferenceStore:
+class ReferenceStore(Ledger):
     """The reference server's SQLite file; see the module docstring."""
 
     def __init__(self, path: str | Path, *, rng: random.Random | None = None) -> None:
@@ -241,7 +122,7 @@ class ReferenceStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it, or nothing (rule A6)."""
-        with _transaction(self.conn):
+        with transaction_guard(self.conn):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -262,9 +143,14 @@ class ReferenceStore:
             conn.close()
 
     def apply_edit(
-        self, request: Mapping[str, str], *, action: Literal["edit", "new"] = "edit"
+        self,
+        request: Mapping[str, str],
+        *,
+        action: Literal["edit", "new"] = "edit",
+        enrol: tuple[str, ...] = (),
     ) -> EditPlan:
-        """Apply one ``record_customer`` request (rules A2-A6, M1-M11).
+        """Apply one ``record_customer`` request (rules A2-A6, M1-M11), and enrol the customer
+        in the campaigns ``enrol`` names (a ``campaign_id`` list), all in one transaction.
 
         Raises:
             EditError: the rules refuse it; nothing changed (A6).
@@ -273,6 +159,12 @@ class ReferenceStore:
         with self.transaction():
             plan = plan_edit(request, self.view, action=action, rng=self._rng)
             self._write_plan(plan, utc_now())
+            credited = () if plan.credit is None else (plan.credit.campaign_id,)
+            for campaign_id in (*enrol, *credited):
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO enrolments (code, campaign_id) VALUES (?, ?)",
+                    (plan.code, campaign_id),
+                )
         return plan
 
     def _write_plan(self, plan: EditPlan, now: str) -> None:
@@ -309,45 +201,6 @@ class ReferenceStore:
                 (plan.code, now),
             )
 
-    def add_transaction(
-        self,
-        code: str,
-        campaign_id: str,
-        amount: Decimal,
-        *,
-        item: str = "",
-        redeemed: bool = False,
-        authorization: str = "",
-    ) -> tuple[int, Decimal]:
-        """Record a transaction and move the balance (call inside :meth:`transaction`).
-
-        Returns the transaction id and the new balance.
-        """
-        row = self.conn.execute(
-            "SELECT amount FROM balances WHERE code = ? AND campaign_id = ? AND item = ?",
-            (code, campaign_id, item),
-        ).fetchone()
-        total = (Decimal(row[0]) if row else Decimal(0)) + (-amount if redeemed else amount)
-        self.conn.execute(
-            "INSERT INTO balances (code, campaign_id, item, amount) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (code, campaign_id, item) DO UPDATE SET amount = excluded.amount",
-            (code, campaign_id, item, format_amount(total)),
-        )
-        cursor = self.conn.execute(
-            "INSERT INTO transactions (code, campaign_id, date, amount, redeemed, item, "
-            "authorization) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                code,
-                campaign_id,
-                utc_now(),
-                format_amount(amount),
-                "Y" if redeemed else "N",
-                item,
-                authorization,
-            ),
-        )
-        return int(cursor.lastrowid or 0), total
-
     def customer(self, code: str) -> dict[str, Any] | None:
         """Every stored field of one customer (hashes excluded), or None."""
         row = self.conn.execute(
@@ -362,11 +215,12 @@ class ReferenceStore:
         record["custom_values"] = self.custom_values(code)
         return record
 
-    def codes_with_username(self, username: str, limit: int = 2) -> list[str]:
-        """Codes of customers with this ``customer_username``."""
+    def codes_with(self, column: Literal["customer_username", "phone"], value: str) -> list[str]:
+        """Codes of (at most two) customers whose ``column`` is exactly ``value``."""
+        if column not in ("customer_username", "phone"):
+            raise ValueError(f"not a lookup column: {column}")
         rows = self.conn.execute(
-            "SELECT code FROM customers WHERE customer_username = ? ORDER BY rowid LIMIT ?",
-            (username, limit),
+            f"SELECT code FROM customers WHERE {column} = ? ORDER BY rowid LIMIT 2", (value,)
         )
         return [row[0] for row in rows]
 
@@ -455,6 +309,15 @@ class ReferenceStore:
                     campaign.reward_ratio,
                 ),
             )
+
+    def campaign_record(self, campaign_id: str) -> CampaignRecord | None:
+        """One campaign with its currency and ratios, or None."""
+        row = self.conn.execute(
+            "SELECT campaign_id, name, type, currency, points_ratio, reward_ratio FROM campaigns "
+            "WHERE campaign_id = ?",
+            (campaign_id,),
+        ).fetchone()
+        return None if row is None else CampaignRecord(*row)
 
     def notifications(self) -> list[dict[str, Any]]:
         """Owner notifications recorded for new customers (M10), oldest first."""

@@ -39,7 +39,8 @@ class PulledBalance(Protocol):
     def item(self) -> str: ...
 
     @property
-    def balance(self) -> Decimal: ...
+    def balance(self) -> Decimal | None:
+        """None when the answer did not say: unknown, never 0."""
 
 
 class PulledCustomer(Protocol):
@@ -52,13 +53,15 @@ class PulledCustomer(Protocol):
     def card_number(self) -> str | None: ...
 
     @property
-    def profile(self) -> Mapping[str, str]: ...
+    def profile(self) -> Mapping[str, str]:
+        """Only the fields the answer carried: a missing one is unknown, not empty."""
 
     @property
     def custom_values(self) -> Mapping[int, str]: ...
 
     @property
-    def balances(self) -> Sequence[PulledBalance]: ...
+    def balances(self) -> Sequence[PulledBalance] | None:
+        """None when the answer carried no balances at all (unknown)."""
 
 
 @dataclass
@@ -134,8 +137,12 @@ def _merge_customer(
         counts.skipped_unsent_cards += 1
         return
     local = queued.get(central.code, _Queued())
-    values: dict[str, str | int] = {name: central.profile.get(name, "") for name in PROFILE_FIELDS}
-    values["card_number"] = central.card_number or ""
+    # Only what the answer carried: a field it left out is unknown and keeps its local value.
+    values: dict[str, str | int] = {
+        name: central.profile[name] for name in PROFILE_FIELDS if name in central.profile
+    }
+    if central.card_number is not None:
+        values["card_number"] = central.card_number
     kept = {name for name in values if name in local.fields}
     counts.kept_local_fields += len(kept)
     values = {name: value for name, value in values.items() if name not in kept}
@@ -169,13 +176,30 @@ def _merge_customer(
 def _refresh_balances(
     conn: sqlite3.Connection, central: PulledCustomer, local: _Queued, known_campaigns: set[str]
 ) -> None:
-    """Local balance = central balance + credits still queued here."""
+    """Local balance = central balance + credits still queued here; where the answer did not
+    say (no balances at all, or one campaign's amount missing) the local balance stays."""
+    if central.balances is None:
+        return
+    unknown = {
+        (balance.campaign_id, balance.item or "")
+        for balance in central.balances
+        if balance.balance is None
+    }
+    kept = {
+        (campaign_id, item): Decimal(amount)
+        for campaign_id, item, amount in conn.execute(
+            "SELECT campaign_id, item, amount FROM balances WHERE code = ?", (central.code,)
+        )
+        if (campaign_id, item) in unknown
+    }
     conn.execute("DELETE FROM balances WHERE code = ?", (central.code,))
-    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal, kept)
     for balance in central.balances:
-        totals[(balance.campaign_id, balance.item or "")] += balance.balance
+        if balance.balance is not None:
+            totals[(balance.campaign_id, balance.item or "")] += balance.balance
     for key, amount in local.credits.items():
-        totals[key] += amount
+        if key not in unknown:  # a kept local balance already holds its queued credits
+            totals[key] += amount
     for (campaign_id, item), amount in totals.items():
         if campaign_id in known_campaigns:
             conn.execute(

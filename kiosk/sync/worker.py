@@ -318,7 +318,10 @@ class SyncWorker:
             return {"known": False}
         # "existed": whether the customer was there before; a creation's bonus is then decided
         # by the creation itself (issue 12), not by a balance another till may also move.
-        return {"known": True, "amount": str(_balance(central, credit)), "existed": bool(central)}
+        before = _balance(central, credit)
+        if before is None:
+            return {"known": False, "existed": central is not None}
+        return {"known": True, "amount": str(before), "existed": central is not None}
 
     async def _check(
         self,
@@ -356,9 +359,13 @@ class SyncWorker:
                 "A credit was sent but no answer came, and the balance before it is not known; "
                 "check the customer's balance at the central API, then retry or discard"
             )
-        outcome = credit_outcome(
-            Decimal(baseline["amount"]), _balance(central, credit), credit.amount
-        )
+        now = _balance(central, credit)
+        if now is None:
+            raise _Attention(
+                "A credit was sent but no answer came, and the central API did not say the "
+                "balance; check the customer's balance there, then retry or discard"
+            )
+        outcome = credit_outcome(Decimal(baseline["amount"]), now, credit.amount)
         if outcome == "applied" and central is not None:
             return central.code, customer
         if outcome == "not_applied":
@@ -375,13 +382,12 @@ class _Attention(Exception):
     """Internal: park the entry for staff with this message."""
 
 
-def _balance(central: CentralCustomer | None, credit: Credit) -> Decimal:
+def _balance(central: CentralCustomer | None, credit: Credit) -> Decimal | None:
+    """The central balance a credit goes to: 0 for a customer the API does not have yet, None
+    when the answer did not say (unknown, never 0: a credit in doubt would be sent twice)."""
     if central is None:
         return Decimal(0)
-    for balance in central.balances:
-        if balance.campaign_id == credit.campaign_id and (balance.item or "") == credit.item:
-            return balance.balance
-    return Decimal(0)
+    return central.balance(credit.campaign_id, credit.item)
 
 
 def _short(error: CentralError) -> str:

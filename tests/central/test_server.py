@@ -73,7 +73,7 @@ def test_other_methods_and_paths(central: RunningServer) -> None:
 
 
 def test_unknown_type_and_bad_output_are_errors(post: Post) -> None:
-    assert "Unknown type" in post(type="record_activity", output="JSON", code="1").json()["error"]
+    assert "Unknown type" in post(type="record_visit", output="JSON", code="1").json()["error"]
     xml = post(type="record_customer", customer_action="edit", output="YAML", first_name="A").text
     assert xml.startswith('<response status="error">') and "output must be" in xml
 
@@ -107,8 +107,15 @@ def test_manage_fields_add_and_list(post: Post) -> None:
         choices="S, M ,L",
     ).json()
     assert added["field"] == {"field_id": "5", "label": "Size", "type": "Pick", "choices": "S,M,L"}
-    listed = post(type="manage_fields", output="JSON", action="list").json()["fields"]
-    assert [f["field_id"] for f in listed] == ["1", "2", "3", "4", "5"]
+    listed = post(type="manage_fields", output="JSON", action="list").json()["account"]["fields"]
+    assert [f["name"] for f in listed] == [f"custom_field_{n}" for n in range(1, 6)]
+    assert listed[-1] == {
+        "name": "custom_field_5",
+        "label": "Size",
+        "type": "Pick",
+        "show": "Y",
+        "choices": ["S", "M", "L"],
+    }
     assert edit(post, custom_field_5="M")["status"] == "success"
 
 
@@ -222,6 +229,9 @@ def test_server_with_other_credentials_and_ipv6_loopback(tmp_path: Path) -> None
             "action": "list",
             "output": "JSON",
         }
-        assert httpx.post(running.url, data=data).json() == {"status": "success", "fields": []}
+        assert httpx.post(running.url, data=data).json() == {
+            "status": "success",
+            "account": {"fields": []},
+        }
         wrong = {**data, **FORM_CREDS}
         assert httpx.post(running.url, data=wrong).json()["status"] == "error"
