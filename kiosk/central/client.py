@@ -24,7 +24,6 @@ line carries it, nor a customer PIN or password. Every text from the API is clea
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -57,6 +56,8 @@ from kiosk.central.records import (
 )
 from kiosk.central.stream import CustomerStream
 from kiosk.central.transport import Transport, monotonic_ms
+from kiosk.domain.addresses import is_loopback
+from kiosk.domain.api_messages import is_account_problem, is_request_problem
 from kiosk.domain.credentials import Credentials
 from kiosk.domain.fields import (
     CALL_FIELDS,
@@ -83,30 +84,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# Messages of status="error" answers to validate_customer_password that are about the request
-# or the account rather than the customer's secret: those raise ApiError instead of False.
-_ACCOUNT_PROBLEM = (
-    "authenticat",
-    "credential",
-    "api key",
-    "user_id",
-    "account_id",
-    "missing required",
-    "unknown field",
-)
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 class CentralClient(LedgerCalls):
     """The central API over one pooled HTTPS connection set; see the module docstring."""
@@ -143,7 +120,7 @@ class CentralClient(LedgerCalls):
             raise ValueError("The central API address must be an http(s) URL with a host")
         if url.userinfo:
             raise ValueError("Put the API credentials in the configuration, not in the URL")
-        loopback = is_loopback_host(url.host)
+        loopback = is_loopback(url.host)
         if url.scheme != "https" and not loopback:  # S8: HTTPS for any non-loopback address
             raise ValueError(
                 f"The central API address must use https:// (only loopback may use http), "
@@ -315,7 +292,8 @@ class CentralClient(LedgerCalls):
                 "validate_customer_password", body, secrets=_secrets_of(body)
             )
         except ApiError as problem:
-            if any(word in problem.message.lower() for word in _ACCOUNT_PROBLEM):
+            # Not about the secret: the account or the request is wrong, so say so.
+            if is_account_problem(problem.message) or is_request_problem(problem.message):
                 raise
             return False
         if payload["status"] == "no_match":

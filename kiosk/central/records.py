@@ -17,15 +17,19 @@ from typing import Any, Literal
 from kiosk.central.answers import BadAnswer, first, has_list, identifier, items, one, text
 from kiosk.domain.fields import (
     CUSTOM_FIELD_NAME,
+    FIELD_TYPE_NAMES,
     PROFILE_FIELDS,
     Campaign,
     CustomFieldDef,
+    CustomFieldKind,
     campaign_kind,
 )
 from kiosk.domain.secrets import mask_card
 
-FIELD_TYPES: dict[str, str] = {"text": "text", "date": "datetime", "pick": "pick", "list": "list"}
-"""``manage_fields`` type names (any case) and the :class:`CustomFieldDef` kinds (A4)."""
+FIELD_TYPES: dict[str, CustomFieldKind] = {
+    name.lower(): kind for kind, name in FIELD_TYPE_NAMES.items()
+}
+"""``manage_fields`` type names, lower-cased, and the :class:`CustomFieldDef` kinds (A4)."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,7 @@ def field_from(entry: Mapping[str, Any]) -> CustomFieldDef | None:
     else:
         choices = tuple(part.strip() for part in text(raw).split(",") if part.strip())
     label = text(entry.get("label")).strip() or name
-    return CustomFieldDef(int(match.group(1)), label, kind, choices)  # type: ignore[arg-type]
+    return CustomFieldDef(int(match.group(1)), label, kind, choices)
 
 
 def _choices(raw: dict[str, Any] | list[Any]) -> list[Any]:

@@ -16,7 +16,8 @@ from pathlib import Path
 from kiosk.cli.errors import CommandError
 from kiosk.domain.credentials import Credentials
 from kiosk.domain.edit_rules import EditError
-from kiosk.reference.catalog import FIELD_TYPE_NAMES, campaign_from, field_definition
+from kiosk.domain.fields import FIELD_TYPE_NAMES
+from kiosk.reference.catalog import campaign_from, field_definition
 from kiosk.reference.faults import FaultConfig
 from kiosk.reference.server import DEFAULT_CREDENTIALS, serve_forever, start_server
 from kiosk.reference.store import ReferenceError, ReferenceStore

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import re
 import socket
 import ssl
 import threading
@@ -21,8 +20,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from kiosk.central.answers import ApiError, UnknownOutcome, Unreachable
-from kiosk.central.client import CentralClient, Credentials, is_loopback_host
+from kiosk.central.client import CentralClient, Credentials
 from kiosk.doctor.checkup import Check, DoctorCheck, DoctorContext
+from kiosk.domain.addresses import is_loopback
+from kiosk.domain.api_messages import is_account_problem
 from kiosk.logging_setup import mask_text
 from kiosk.settings import ConfigError
 
@@ -32,7 +33,6 @@ NETWORK_FIX = "check the network cable/Wi-Fi and the router; then central.url in
 """What to do when the API cannot be reached."""
 SERVER_FIX = "the central API is in trouble: try again later; if it lasts, tell its provider"
 """What to do when the API answers badly."""
-_CREDENTIALS_PROBLEM = re.compile(r"authenticat|credential|api key|password|account|user", re.I)
 
 
 def _target(ctx: DoctorContext) -> tuple[str, str, int]:
@@ -52,7 +52,7 @@ def check_central_url(ctx: DoctorContext) -> Check:
     where = f"{scheme}://{host}:{port}"  # never the whole URL: only what the check is about
     if scheme == "https":
         return Check(name, True, f"{where} (https, certificate checked)")
-    if scheme == "http" and is_loopback_host(host):
+    if scheme == "http" and is_loopback(host):
         return Check(name, True, f"{where} (http, allowed: this machine only)")
     return Check(
         name, False, f"{where} is not https", "use the API's https:// address in central.url"
@@ -186,7 +186,7 @@ def check_central_credentials(ctx: DoctorContext) -> Check:
         asyncio.run(ping())
     except ApiError as error:
         message = mask_text(str(error))
-        if _CREDENTIALS_PROBLEM.search(message):
+        if is_account_problem(message):
             return Check(
                 name,
                 False,

@@ -128,6 +128,14 @@ _CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]*")
 
 CustomFieldKind = Literal["text", "datetime", "pick", "list"]
 """Custom field types: free text, date/time stamp, one choice, several choices (rule A4)."""
+FIELD_TYPE_NAMES: dict[CustomFieldKind, str] = {
+    "text": "Text",
+    "datetime": "Date",
+    "pick": "Pick",
+    "list": "List",
+}
+"""Each custom field kind and the type name ``manage_fields`` gives it (the one map: the client
+reads these names, any case; the reference server writes them)."""
 CampaignKind = Literal["points", "giftcard", "buyx", "earned", "events", "visits", "dollars"]
 """Campaign types. The real API's are ``points``, ``giftcard`` (money), ``buyx`` (a count per
 product), ``earned`` (money) and ``events`` (a count); ``visits`` (a count) and ``dollars``

@@ -16,19 +16,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiosk.domain.edit_rules import EditError
-from kiosk.domain.fields import MAX_LENGTH, Campaign, CustomFieldDef, campaign_kind, field_problem
+from kiosk.domain.fields import (
+    FIELD_TYPE_NAMES,
+    MAX_LENGTH,
+    Campaign,
+    CustomFieldDef,
+    campaign_kind,
+    field_problem,
+)
 from kiosk.reference.store import ReferenceStore
 
 Payload = dict[str, Any]
 """An answer before rendering."""
 
-FIELD_TYPE_NAMES: dict[str, str] = {
-    "text": "Text",
-    "datetime": "Date",
-    "pick": "Pick",
-    "list": "List",
-}
-"""Custom field kinds and the type names ``manage_fields`` uses."""
 CAMPAIGN_TYPES: tuple[str, ...] = ("points", "giftcard", "buyx", "earned", "events")
 """The real API's campaign types. ``visits`` and ``dollars`` are also accepted and kept as
 given (what earlier versions of this server and its CLI used; the edit rules treat them as a
@@ -133,7 +133,7 @@ def field_definition(
     if kind in ("text", "datetime") and choices:
         raise EditError("Only a Pick or List field takes choices")
     field_id = max((d.field_id for d in store.custom_fields()), default=0) + 1
-    return CustomFieldDef(field_id, label, kind, choices)  # type: ignore[arg-type]
+    return CustomFieldDef(field_id, label, kind, choices)
 
 
 def manage_campaigns(store: ReferenceStore, form: Mapping[str, str]) -> Payload:

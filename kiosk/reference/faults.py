@@ -16,12 +16,13 @@ The probabilities of one phase are checked in the order listed and must add up t
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
+
+from kiosk.domain.addresses import is_loopback
 
 BeforeFault = Literal["reset", "http_500", "http_502", "http_503"]
 """A fault that strikes before the request is applied."""
@@ -187,11 +188,7 @@ def _pick(config: FaultConfig, phase: tuple[tuple[str, str], ...], draw: float) 
 
 
 def control_allowed(peer_host: str) -> bool:
-    """Whether a peer may use ``/_control``: loopback addresses only (IPv4-mapped included)."""
-    try:
-        address = ipaddress.ip_address(peer_host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+    """Whether a peer may use ``/_control``: loopback addresses only (IPv4-mapped included).
+
+    A peer address, never a name: ``localhost`` is not an address a socket reports."""
+    return peer_host.strip().lower() != "localhost" and is_loopback(peer_host)

@@ -10,7 +10,6 @@ card), not as a new ``card_number_generate`` that would give the customer a diff
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -52,17 +51,6 @@ def prepare_request(
                 "so the change cannot be matched to them; issue a card or discard it"
             )
     return fields
-
-
-_AUTH = re.compile(r"authenticat|credential|api key|user_id|account_id", re.IGNORECASE)
-
-
-def is_account_problem(message: str) -> bool:
-    """An API error about our credentials or account, not about this entry: retry later.
-
-    Such an error would otherwise send every queued entry to the needs-attention list.
-    """
-    return bool(_AUTH.search(message))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from kiosk.central.client import (
     UnknownOutcome,
     Unreachable,
 )
+from kiosk.domain.api_messages import is_account_problem
 from kiosk.domain.edit_rules import Credit, EditError, credit_of
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.customer_store import Store
@@ -39,7 +40,6 @@ from kiosk.sync.intent import (
     Backoff,
     Undeliverable,
     credit_outcome,
-    is_account_problem,
     prepare_request,
 )
 
