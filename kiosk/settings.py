@@ -39,6 +39,10 @@ CONFIG_ENV = "KIOSK_CONFIG"
 """Environment variable naming the config file when ``--config`` is not given."""
 DB_ENV = "KIOSK_DB"
 """Environment variable that overrides the database path."""
+CUSTOM_DATE_LABEL_MAX = 18
+"""Longest ``ui.custom_date_label``: it must fit the label column of the customer forms."""
+CUSTOM_DATE_HINT_MAX = 30
+"""Longest ``ui.custom_date_hint``: it must fit inside the empty field."""
 DEMO_STAFF_PIN_HASH = (
     "scrypt$16384$8$1$b0cdd77d911c7a8e0e2ef43c656f4231$"
     "6dba147a4c46b78d9b1d46f4a67503ff7b56edeb6fcdf11926e0cf86b16df9a0"
@@ -195,6 +199,12 @@ class UiSettings:
     """Optional hash of a staff card number that opens staff mode when swiped."""
     pin_max_tries: int = 3
     """Wrong PINs before a card is locked for a growing time (S9), 1..10."""
+    custom_date_label: str = "Date"
+    """What the account's ``custom_date`` means to customers (a birthday, say), at most
+    ``CUSTOM_DATE_LABEL_MAX`` characters: the label of its field on the customer forms."""
+    custom_date_hint: str = "YYYY-MM-DD"
+    """The hint shown in the empty ``custom_date`` field, at most ``CUSTOM_DATE_HINT_MAX``
+    characters. The value itself is always written YYYY-MM-DD (rule A3)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -376,12 +386,18 @@ def _parse(
     stale = sync.number("stale_after_hours", SyncSettings.stale_after_hours, 1, 24 * 365)
     pull = sync.number("pull_interval_minutes", SyncSettings.pull_interval_minutes, 0, 24 * 60)
 
-    idle = ui.number(
-        "inactivity_timeout_seconds", UiSettings.inactivity_timeout_seconds, 5, 3600
-    )
+    idle = ui.number("inactivity_timeout_seconds", UiSettings.inactivity_timeout_seconds, 5, 3600)
     pin_hash = ui.secret_hash("staff_pin_hash", required=True)
     card_hash = ui.secret_hash("staff_card_hash", required=False)
     tries = ui.number("pin_max_tries", UiSettings.pin_max_tries, 1, 10)
+    date_label = ui.text("custom_date_label", UiSettings.custom_date_label) or "Date"
+    date_hint = ui.text("custom_date_hint", UiSettings.custom_date_hint) or "YYYY-MM-DD"
+    for key, value, limit in (
+        ("custom_date_label", date_label, CUSTOM_DATE_LABEL_MAX),
+        ("custom_date_hint", date_hint, CUSTOM_DATE_HINT_MAX),
+    ):
+        if len(value) > limit:
+            problems.append(f"ui.{key}: at most {limit} characters, got {len(value)}")
 
     for table in (top, *tables.values()):
         table.finish()
@@ -411,6 +427,8 @@ def _parse(
             staff_pin_hash=pin_hash,
             staff_card_hash=card_hash,
             pin_max_tries=tries,
+            custom_date_label=date_label,
+            custom_date_hint=date_hint,
         ),
         source=source,
     )

@@ -28,6 +28,9 @@ def adopt_code(conn: sqlite3.Connection, local_code: str, central_code: str) -> 
             conn.execute("UPDATE customers SET code = ? WHERE code = ?", (central_code, local_code))
             conn.execute("UPDATE pin_locks SET code = ? WHERE code = ?", (central_code, local_code))
         _rename_in_queue(conn, local_code, central_code)
+        conn.execute(
+            "UPDATE replaced_cards SET code = ? WHERE code = ?", (central_code, local_code)
+        )
     conn.execute("UPDATE customers SET central_known = 1 WHERE code = ?", (central_code,))
     return central_code
 

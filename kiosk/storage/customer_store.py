@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
@@ -31,6 +31,7 @@ from kiosk.storage.balances import add_to_balance
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
+from kiosk.storage.replaced_cards import ReplacedCard, record_card_change, replaced_card
 
 __all__ = ["AuditNote", "EditError", "EditResult", "Store", "StoreError", "utc_now"]
 
@@ -74,6 +75,20 @@ class BalanceRow(TypedDict):
     """The product for a buy-X balance; empty otherwise."""
     balance: str
     """The amount as exact decimal text."""
+
+
+@dataclass(frozen=True)
+class CustomerName:
+    """Who a customer is, for a list line: name and card (show the card masked)."""
+
+    first_name: str
+    last_name: str
+    card_number: str | None
+
+    @property
+    def full_name(self) -> str:
+        """First and last name, or "" when neither is known."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,8 @@ class Store:
         if plan.password is not None:
             values["password_hash"] = hash_secret(plan.password)
         values["updated_at"] = now
+        if "card_number" in values:
+            record_card_change(conn, plan.code, values["card_number"], now)
         if plan.status == "new":
             values.update(code=plan.code, created_at=now)
             columns = ", ".join(values)
@@ -230,8 +247,7 @@ class Store:
             )
         if plan.credit is not None:
             add_to_balance(
-                conn,
-                plan.code, plan.credit.campaign_id, plan.credit.item, plan.credit.amount
+                conn, plan.code, plan.credit.campaign_id, plan.credit.item, plan.credit.amount
             )
         if plan.notify_owner:
             conn.execute(
@@ -285,6 +301,27 @@ class Store:
         if codes:
             return self.customer(codes[0])
         return self.customer(card_or_code)
+
+    def replaced_card(self, card_number: str) -> ReplacedCard | None:
+        """Whether ``card_number`` was some customer's card until a newer one replaced it."""
+        return replaced_card(self.db, card_number)
+
+    def customer_names(self, codes: Collection[str]) -> dict[str, CustomerName]:
+        """Name and card of each of ``codes`` that exists, in one query per 500 codes: what
+        staff screens show beside queued entries."""
+        found: dict[str, CustomerName] = {}
+        wanted = list(dict.fromkeys(codes))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.db.conn.execute(
+                "SELECT code, first_name, last_name, card_number FROM customers "
+                f"WHERE code IN ({marks})",
+                chunk,
+            )
+            for code, first, last, card in rows:
+                found[code] = CustomerName(first or "", last or "", card)
+        return found
 
     def custom_values(self, code: str) -> dict[int, str]:
         """The custom field values of one customer, by field id."""

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long a writer waits for another process's transaction before giving up."""
 
+
 class StoreError(Exception):
     """The database could not do what was asked; the message says what to do about it."""
 

@@ -150,6 +150,22 @@ def m004_outbox_order(db: Database) -> None:
     db.execute("CREATE INDEX outbox_state_seq ON outbox(state, seq)")
 
 
+@MIGRATIONS()
+def m005_replaced_cards(db: Database) -> None:
+    """Cards that were replaced by a new one (staff "Issue new card", or a changed card number),
+    so that the old card, swiped again, is recognised and refused instead of offered
+    registration."""
+    db.execute(
+        """
+        CREATE TABLE replaced_cards (
+            card_number TEXT PRIMARY KEY,
+            code TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 
@@ -157,5 +173,3 @@ SCHEMA_VERSION = len(MIGRATIONS._migrations)
 def migrate(db: Database) -> None:
     """Apply every pending migration; safe to call on every open."""
     MIGRATIONS.apply(db)
-
-

@@ -304,9 +304,31 @@ class Outbox:
         self.notify_queued()
         return found
 
-    def discard(self, entry_id: str, *, reason: str, actor: str) -> OutboxEntry:
+    def dependants(self, entry_id: str) -> list[OutboxEntry]:
+        """The undelivered entries that cannot stand without ``entry_id``, in creation order.
+
+        After an entry that creates its customer (a registration, ``local_status`` ``new``),
+        every later undelivered entry of that customer depends on it: without it the central API
+        would not know the customer, and a later change sent by card number would create a
+        customer from a fragment (rule M4d). Other entries have no dependants.
+        """
+        found = self.entry(entry_id)
+        if found is None or found.local_status != "new":
+            return []
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE customer_code = ? AND seq > ? "
+            "AND state IN ('pending', 'attention') ORDER BY seq",
+            (found.customer_code, found.seq),
+        ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def discard(
+        self, entry_id: str, *, reason: str, actor: str, with_dependants: bool = False
+    ) -> OutboxEntry:
         """Give up on a needs-attention or pending entry, with a reason kept in the audit table
         (S6). The entry stays in the outbox in state ``discarded``; nothing is deleted.
+        ``with_dependants`` discards its :meth:`dependants` too, in the same transaction, each
+        with its own audit row.
 
         Raises:
             LookupError: no such entry, or it was already delivered or discarded.
@@ -318,15 +340,21 @@ class Outbox:
         if found is None or found.state not in ("attention", "pending"):
             raise LookupError(f"No pending or needs-attention entry with id {entry_id[:12]!r}")
         with write_transaction(self.db):
-            self.conn.execute(
-                "UPDATE outbox SET state = 'discarded', request = ? WHERE entry_id = ?",
-                (json.dumps(found.safe_request()), found.entry_id),
-            )
-            record_audit(
-                self.db,
-                actor,
-                "outbox.discard",
-                f"entry {found.entry_id[:8]} ({', '.join(sorted(found.request))}): "
-                f"{reason.strip()}",
-            )
+            self._discard(found, reason.strip(), actor)
+            if with_dependants:
+                for dependant in self.dependants(found.entry_id):
+                    note = f"{reason.strip()} (depends on entry {found.entry_id[:8]})"
+                    self._discard(dependant, note, actor)
         return found
+
+    def _discard(self, found: OutboxEntry, reason: str, actor: str) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET state = 'discarded', request = ? WHERE entry_id = ?",
+            (json.dumps(found.safe_request()), found.entry_id),
+        )
+        record_audit(
+            self.db,
+            actor,
+            "outbox.discard",
+            f"entry {found.entry_id[:8]} ({', '.join(sorted(found.request))}): {reason}",
+        )

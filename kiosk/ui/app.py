@@ -59,6 +59,7 @@ from kiosk.ui.screens.swipe import SwipeScreen
 from kiosk.ui.systemd_hooks import SystemdHooks
 from kiosk.ui.wedge_input import TICK as WEDGE_TICK
 from kiosk.ui.wedge_input import make_wedge, paste_is_swipe, release_held_keys, wedge_takes
+from kiosk.ui.widgets.still_there import StillThere
 
 if TYPE_CHECKING:
     from device.reader_base import CardReader
@@ -95,8 +96,10 @@ class KioskApp(Navigation):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {KIOSK_MODE: SwipeScreen}
     DEFAULT_MODE: ClassVar[str] = KIOSK_MODE
 
-    sync_status: reactive[SyncStatus | None] = reactive(None, init=False)
-    """The latest sync status (online, queue length), read on a timer."""
+    sync_status: reactive[SyncStatus | None] = reactive(None, init=False, always_update=True)
+    """The latest sync status (online, queue length), read on a timer. Watchers run on every
+    read, changed or not: the queue screen re-reads its list right then, so its counts and the
+    top line's always come from the same moment."""
     reader_status: reactive[str] = reactive("", init=False)
     """What the reader last said about itself, for staff."""
     wall_time: reactive[float] = reactive(0.0, init=False)
@@ -142,9 +145,12 @@ class KioskApp(Navigation):
         self.idle = IdleTimer(
             timers or AppTimers(self),
             timeout=config.inactivity_timeout,
+            warning=config.idle_warning,
             on_expired=self._idle_expired,
+            on_countdown=self._count_down,
         )
         """The one inactivity timer: any key, click or swipe restarts it."""
+        self._still_there: StillThere | None = None
         self._systemd = systemd
         self.pin_screen = PinEntryScreen(store, self.clock)
         """The one PIN screen, reused by every visit (see :mod:`kiosk.ui.screens.pin_entry`)."""
@@ -230,14 +236,19 @@ class KioskApp(Navigation):
     # Input: keys, pastes, swipes --------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        """Feed keys to the wedge and count activity before Textual routes them."""
+        """Feed keys to the wedge and count activity before Textual routes them. A key that
+        takes down the "Still there?" warning does nothing else (it only says "yes")."""
+        answered_warning = False
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+            answered_warning = self._still_there is not None and isinstance(event, events.Key)
             self.note_activity()
         if self.wedge is not None and not event.is_forwarded:
             if isinstance(event, events.Key) and wedge_takes(self, self.wedge, event):
                 return
             if isinstance(event, events.Paste) and paste_is_swipe(self, event.text, self.wedge):
                 return
+        if answered_warning:
+            return
         await super().on_event(event)
 
     def _release_wedge_keys(self) -> None:
@@ -275,10 +286,29 @@ class KioskApp(Navigation):
         """Restart the inactivity countdown (any key, click or swipe)."""
         self.idle.touch()
 
+    def _nothing_to_clear(self) -> bool:
+        return self.current_mode == KIOSK_MODE and len(self.screen_stack) == 1
+
     def _idle_expired(self) -> None:
-        if self.current_mode == KIOSK_MODE and len(self.screen_stack) == 1:
+        if not self._nothing_to_clear():
+            self.start_over()
+
+    def _count_down(self, seconds: int | None) -> None:
+        """Show "Still there? N s" on the current screen, or take it down (``None``)."""
+        banner = self._still_there
+        if seconds is None or self._nothing_to_clear():
+            if banner is not None:
+                self._still_there = None
+                banner.remove()
             return
-        self.start_over()
+        if banner is not None and banner.parent is not self.screen:
+            banner.remove()  # the screen changed under the warning: follow it
+            banner = None
+        if banner is None:
+            self._still_there = StillThere(seconds)
+            self.screen.mount(self._still_there)
+        else:
+            banner.show(seconds)
 
     @on(QueueChanged)
     def _queue_changed(self) -> None:

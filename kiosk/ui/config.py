@@ -30,6 +30,9 @@ class KioskConfig:
     """Shown on the swipe screen."""
     inactivity_timeout: float = 30.0
     """Seconds without a key or swipe before everything clears back to the swipe screen."""
+    idle_warning: float = 10.0
+    """The last seconds of the inactivity timeout, counted down on screen ("Still there?");
+    at most half the timeout."""
     staff_pin_hash: str | None = field(default=None, repr=False)
     """Hash of the staff PIN; None turns staff mode off."""
     staff_card_hash: str | None = field(default=None, repr=False)
@@ -38,6 +41,10 @@ class KioskConfig:
     """Wrong PINs before a lock (S9)."""
     pin_lock_seconds: float = DEFAULT_LOCK_SECONDS
     """First lock length; doubles with every further lock."""
+    custom_date_label: str = "Date"
+    """The label of the account's ``custom_date`` on customer forms (``ui.custom_date_label``)."""
+    custom_date_hint: str = "YYYY-MM-DD"
+    """The hint in its empty field (``ui.custom_date_hint``)."""
     card_digits: int = 16
     """Length of card numbers issued by staff (``card_number_generate``, rule A5)."""
     stale_after_hours: float = 24.0
@@ -71,6 +78,8 @@ class KioskConfig:
             staff_pin_hash=settings.ui.staff_pin_hash,
             staff_card_hash=settings.ui.staff_card_hash,
             pin_max_tries=settings.ui.pin_max_tries,
+            custom_date_label=settings.ui.custom_date_label,
+            custom_date_hint=settings.ui.custom_date_hint,
             stale_after_hours=float(settings.sync.stale_after_hours),
             freeze_gc=freeze_gc,
         )

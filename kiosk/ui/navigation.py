@@ -1,6 +1,6 @@
 """Moving between screens: :class:`Navigation`, the part of the app that decides what comes next.
 
-Screens say what happened (``PinEntryScreen.Verified``, ``RegisterScreen.Registered``, a
+Screens say what happened (``PinEntryScreen.Verified``, ``RegisterScreen.DetailsEntered``, a
 :class:`~kiosk.ui.messages.SessionEnded`, ...) and never call back into the app; the ``@on``
 handlers here pick the next screen. A swipe's first step is decided by
 :func:`kiosk.ui.visit.after_swipe`. Customer-flow screens are shown one deep over the swipe
@@ -29,9 +29,10 @@ from kiosk.storage.staff import verify_staff_card
 from kiosk.ui.config import KioskConfig
 from kiosk.ui.messages import ActionFailed, SessionEnded
 from kiosk.ui.screens.base import Clock
+from kiosk.ui.screens.choose_pin import ChoosePinScreen
 from kiosk.ui.screens.edit_details import EditDetailsScreen
 from kiosk.ui.screens.home import HomeScreen
-from kiosk.ui.screens.pin_entry import ChoosePinScreen, PinEntryScreen
+from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.screens.register import RegisterOfferScreen, RegisterScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
@@ -42,6 +43,10 @@ log = logging.getLogger(__name__)
 
 GENERIC_PROBLEM = "Sorry, something went wrong. Please swipe again or ask staff for help."
 """Shown instead of any unexpected error: never a traceback on screen (S10)."""
+SAVED = "Saved"
+"""Confirms a customer's edit on the home screen."""
+PIN_CHANGED = "PIN changed"
+"""Confirms a PIN change on the home screen."""
 KIOSK_MODE = "kiosk"
 """The customer-facing mode: the swipe screen and one flow screen over it."""
 STAFF_MODE = "staff"
@@ -80,12 +85,16 @@ class Navigation(App[None]):
         if isinstance(step, AskPin):
             self.show_pin_entry(step.code, step.first_name)
             return
-        self.start_over()
-        if isinstance(step, Refuse):
-            self.start_over(step.notice)
-        elif isinstance(step, ChoosePin):
+        self.start_over(step.notice if isinstance(step, Refuse) else None)
+        if isinstance(step, ChoosePin):
             self.show_flow(
-                ChoosePinScreen(self.store, self.clock, step.code, step.first_name, first_time=True)
+                ChoosePinScreen(
+                    self.store,
+                    self.clock,
+                    purpose="first",
+                    code=step.code,
+                    first_name=step.first_name,
+                )
             )
         elif isinstance(step, OfferRegistration):
             self.show_flow(RegisterOfferScreen(step.card_number))
@@ -118,25 +127,39 @@ class Navigation(App[None]):
 
     @on(ChoosePinScreen.Chosen)
     def _pin_chosen(self, message: ChoosePinScreen.Chosen) -> None:
-        self.show_flow(HomeScreen(self.store, message.code))
+        purpose = message.screen.purpose
+        notice = PIN_CHANGED if purpose == "change" else ""
+        home = HomeScreen(
+            self.store, message.code, new_customer=purpose == "register", notice=notice
+        )
+        self.show_flow(home)
 
     @on(ChoosePinScreen.Cancelled)
     def _pin_not_chosen(self, message: ChoosePinScreen.Cancelled) -> None:
-        if message.screen.first_time:
-            self.start_over()
+        screen = message.screen
+        if screen.purpose == "register":
+            # Back to the form, still filled in: nothing was saved, no card without a PIN.
+            if self.screen is screen:
+                self.pop_screen()
+        elif screen.purpose == "change":
+            self.show_flow(HomeScreen(self.store, screen.code))
         else:
-            self.show_flow(HomeScreen(self.store, message.code))
+            self.start_over()
 
     @on(RegisterOfferScreen.Accepted)
     def _registration_accepted(self, message: RegisterOfferScreen.Accepted) -> None:
         self.show_flow(RegisterScreen(self.store, message.card_number))
 
-    @on(RegisterScreen.Registered)
-    def _registered(self, message: RegisterScreen.Registered) -> None:
+    @on(RegisterScreen.DetailsEntered)
+    def _details_entered(self, message: RegisterScreen.DetailsEntered) -> None:
         screen = ChoosePinScreen(
-            self.store, self.clock, message.code, message.first_name, first_time=True
+            self.store,
+            self.clock,
+            purpose="register",
+            first_name=message.registration.get("first_name", ""),
+            registration=message.registration,
         )
-        self.show_flow(screen)
+        self.push_screen(screen)  # over the form: Escape goes back to it
 
     @on(HomeScreen.EditChosen)
     def _edit_chosen(self, message: HomeScreen.EditChosen) -> None:
@@ -145,12 +168,13 @@ class Navigation(App[None]):
         async def closed(saved: bool | None) -> None:
             if saved:
                 await home.refresh_customer()
+                home.show_notice(SAVED)
 
         self.push_screen(EditDetailsScreen(self.store, message.code), closed)
 
     @on(HomeScreen.ChangePinChosen)
     def _change_pin_chosen(self, message: HomeScreen.ChangePinChosen) -> None:
-        self.show_flow(ChoosePinScreen(self.store, self.clock, message.code))
+        self.show_flow(ChoosePinScreen(self.store, self.clock, purpose="change", code=message.code))
 
     @on(SessionEnded)
     def _session_ended(self, message: SessionEnded) -> None:

@@ -1,7 +1,8 @@
 """What a swipe on the customer side leads to: :func:`after_swipe` decides, the app shows it.
 
 Provides the steps (:class:`AskPin`, :class:`ChoosePin`, :class:`OfferRegistration`,
-:class:`CheckStaffCard`, :class:`Refuse`), :func:`after_swipe` and :func:`locked_message`.
+:class:`CheckStaffCard`, :class:`Refuse`), :func:`after_swipe` and :func:`locked_message`. A card
+that was replaced by a new one is refused with :data:`REPLACED`, never offered registration.
 Kept apart from the screens and the app so that the order of the checks (known card, lock,
 PIN or not, staff card) is written down once and can be read without any Textual code.
 
@@ -58,6 +59,10 @@ Step = AskPin | ChoosePin | OfferRegistration | CheckStaffCard | Refuse
 """What comes after a swipe."""
 
 
+REPLACED = "This card was replaced by a new one. Please use your new card, or ask staff for help."
+"""What a replaced card says when swiped: it offers nothing (not registration)."""
+
+
 def locked_message(seconds: float) -> str:
     """What a locked customer is told (S9)."""
     return (
@@ -83,6 +88,8 @@ def after_swipe(store: Store, card_number: str, *, now: float, staff_card: bool)
     except EditError as error:  # the card is shared by two customers (M4b)
         return Refuse(str(error))
     if customer is None:
+        if store.replaced_card(card_number) is not None:
+            return Refuse(REPLACED)
         return CheckStaffCard(card_number) if staff_card else OfferRegistration(card_number)
     code = customer["code"]
     state = pin_locks.lock_state(store.db, code)

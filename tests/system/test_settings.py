@@ -10,6 +10,7 @@ import pytest
 
 from kiosk import logging_setup, settings
 from kiosk.settings import ConfigError, Settings, load_settings
+from kiosk.ui.config import KioskConfig
 from tests.system.conftest import API_KEY, STAFF_PIN_HASH
 
 GOOD_CENTRAL = (
@@ -93,6 +94,11 @@ BAD_FILES: list[tuple[str, dict[str, str], str]] = [
         "a section that is not a table",
         {"top": 'store_name = "Shop"\nsync = "fast"', "sync": ""},
         "sync: must be a table ([sync])",
+    ),
+    (
+        "a custom date label too long for the form's label column",
+        {"ui": f'[ui]\nstaff_pin_hash = "{STAFF_PIN_HASH}"\ncustom_date_label = "{"x" * 19}"'},
+        "ui.custom_date_label: at most 18 characters, got 19",
     ),
     (
         "an example value left unchanged",
@@ -206,6 +212,21 @@ def test_a_good_file_loads_with_every_value(
     assert loaded.ui.inactivity_timeout_seconds == 45
     assert loaded.ui.staff_pin_hash == STAFF_PIN_HASH
     assert loaded.ui.pin_max_tries == 5
+
+
+def test_the_custom_date_label_and_hint_reach_the_interface(
+    write_config: Callable[..., Path],
+) -> None:
+    """Issue 14: a configurable label and hint for the account's custom date."""
+    ui = (
+        f'[ui]\nstaff_pin_hash = "{STAFF_PIN_HASH}"\ncustom_date_label = "Birthday"\n'
+        'custom_date_hint = "YYYY-MM-DD, e.g. 1990-05-17"'
+    )
+    config = KioskConfig.from_settings(load_settings(write_config(ui=ui), environ={}))
+    assert config.custom_date_label == "Birthday"
+    assert config.custom_date_hint == "YYYY-MM-DD, e.g. 1990-05-17"
+    defaults = KioskConfig.from_settings(load_settings(write_config(), environ={}))
+    assert (defaults.custom_date_label, defaults.custom_date_hint) == ("Date", "YYYY-MM-DD")
 
 
 def test_settings_are_frozen(write_config: Callable[..., Path]) -> None:

@@ -21,6 +21,7 @@ from kiosk.storage.customer_store import Store
 from kiosk.ui.app import KioskApp, build_app
 from kiosk.ui.config import KioskConfig
 from kiosk.ui.reader_link import reader_callback
+from kiosk.ui.screens.card_issued import CardIssuedScreen
 from kiosk.ui.screens.cheat_sheet import CheatSheetScreen
 from tests.conftest import record_text, register_secret
 
@@ -97,14 +98,16 @@ def _record_every_frame() -> Iterator[None]:
     """Record the text of every frame an app draws, for the S8 leak test.
 
     Headless apps still compose each frame (only the terminal write is skipped), so this sees
-    exactly what a terminal would show. The demo cheat sheet is left out: it shows the demo's
-    fake cards and PINs on purpose (kiosk/demo.py).
+    exactly what a terminal would show. Left out: the demo cheat sheet, which shows the demo's
+    fake cards and PINs on purpose (kiosk/demo.py), and the staff hand-over of a new card, the
+    one screen meant to show a full card number (kiosk/ui/screens/card_issued.py).
+    ``test_lockdown.py`` checks that this recorder still sees frames.
     """
     display = KioskApp._display
 
     def recording_display(self: KioskApp, screen: Any, renderable: Any) -> None:
         display(self, screen, renderable)
-        if renderable is not None and not isinstance(screen, CheatSheetScreen):
+        if renderable is not None and not isinstance(screen, CheatSheetScreen | CardIssuedScreen):
             record_text(f"screen {screen.id}", frame_text(renderable))
 
     KioskApp._display = recording_display  # type: ignore[method-assign]

@@ -140,7 +140,7 @@ async def test_a_customer_without_a_pin_chooses_one_typed_twice(make_app, store)
         assert store.verify_pin(code, "4321")
 
 
-async def test_change_pin_from_home_replaces_the_pin(make_app, store) -> None:
+async def test_change_pin_from_home_replaces_the_pin_and_says_so(make_app, store) -> None:
     app = make_app()
     async with app.run_test(size=(80, 25)) as pilot:
         swipe(app, JANE.card_number)
@@ -151,6 +151,8 @@ async def test_change_pin_from_home_replaces_the_pin(make_app, store) -> None:
         await on_screen(pilot, "choose-pin-screen")
         await pilot.press("7", "7", "8", "8", "enter", "7", "7", "8", "8", "enter")
         await on_screen(pilot, "home-screen")
+        # Issue 14: there was no "PIN changed" feedback.
+        await wait_until(pilot, lambda: app.screen.notice == "PIN changed", "PIN changed")
         code = store.find_customer(JANE.card_number)["code"]
         assert store.verify_pin(code, "7788")
         assert not store.verify_pin(code, JANE.pin)

@@ -1,7 +1,8 @@
 """A yes/no question over the current screen: :class:`ConfirmScreen`.
 
-Used before anything money-like or hard to undo (credits, new cards, discards). Returns True
-for "Yes" via ``dismiss``; Escape or "No" returns False.
+Used before anything money-like or hard to undo (credits, new cards, discards); the question
+states the exact effect. Returns True for "Yes" via ``dismiss``; Escape or "No" returns False.
+Tab, Shift+Tab and the arrow keys move between the two buttons.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from kiosk.ui.screens.base import ArrowButtons
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(ArrowButtons, ModalScreen[bool]):
     """Shows a question and two buttons; "No" has the focus, so Enter alone never confirms."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", "No", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *ArrowButtons.BINDINGS,
+        Binding("escape", "no", "No", show=False),
+    ]
 
     def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
         super().__init__(id="confirm-screen")
@@ -28,7 +34,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.no_label = no
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
+        with Vertical(id="confirm-box", classes="dialog-box"):
             yield Static(self.question, id="confirm-question")
             with Horizontal(classes="actions"):
                 yield Button(self.yes_label, id="confirm-yes", variant="primary", compact=True)

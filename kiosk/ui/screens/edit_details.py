@@ -25,6 +25,7 @@ from kiosk.storage.staff import staff_edit
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.customer_form import CustomerForm, custom_name
 from kiosk.ui.widgets.status_line import StatusLine
+from kiosk.ui.wording import NOT_SAVED
 
 EDIT_FIELDS: tuple[str, ...] = (*PROFILE_FIELDS, "customer_password")
 """The fixed fields on the form; custom fields follow."""
@@ -49,7 +50,7 @@ class EditDetailsScreen(KioskScreen[bool]):
         custom = customer["custom_values"] if customer else {}
         for definition in definitions:
             values[custom_name(definition)] = custom.get(definition.field_id, "")
-        yield StatusLine()
+        yield StatusLine(staff=self.staff_actor is not None)
         yield Static("Update details", classes="title")
         yield Static("", id="form-error", classes="error-line")
         yield CustomerForm(EDIT_FIELDS, definitions, values)
@@ -90,7 +91,10 @@ class EditDetailsScreen(KioskScreen[bool]):
             else:
                 self.store.apply_edit(request)
         except EditError as error:
-            self.query_one("#form-error", Static).update(str(error))
+            # Staff read the store's own words; a customer reads plain ones (the form already
+            # checked every field, so this is a rare race with another till).
+            text = str(error) if self.staff_actor is not None else NOT_SAVED
+            self.query_one("#form-error", Static).update(text)
             return
         except Exception as error:
             self.report_failure(error)

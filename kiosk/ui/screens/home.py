@@ -1,5 +1,8 @@
 """The customer's home: greeting, balances and what they can do: :class:`HomeScreen`.
 
+A new customer is greeted "Welcome", a returning one "Welcome back"; after an edit or a PIN
+change a short notice ("Saved", "PIN changed") confirms it.
+
 Its buttons say what the customer chose (:class:`HomeScreen.EditChosen`,
 :class:`HomeScreen.ChangePinChosen`, or a :class:`~kiosk.ui.messages.SessionEnded` for "Done");
 the app shows the next step.
@@ -20,7 +23,7 @@ from textual.widgets import Button, Static
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.customer_store import Store
 from kiosk.ui.messages import SessionEnded
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import ArrowButtons, KioskScreen
 from kiosk.ui.widgets.balances import BalanceBoard
 from kiosk.ui.widgets.status_line import StatusLine
 
@@ -28,10 +31,13 @@ GOODBYE = "Thank you, see you soon!"
 """Shown on the swipe screen after "Done"."""
 
 
-class HomeScreen(KioskScreen[None]):
+class HomeScreen(ArrowButtons, KioskScreen[None]):
     """Shown after a correct PIN."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "done", "Done", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *ArrowButtons.BINDINGS,
+        Binding("escape", "done", "Done", show=False),
+    ]
 
     @dataclass
     class EditChosen(Message):
@@ -57,16 +63,22 @@ class HomeScreen(KioskScreen[None]):
             """The home screen."""
             return self.screen
 
-    def __init__(self, store: Store, code: str) -> None:
+    def __init__(
+        self, store: Store, code: str, *, new_customer: bool = False, notice: str = ""
+    ) -> None:
         super().__init__(id="home-screen")
         self.store = store
         self.code = code
+        self.new_customer = new_customer
+        """Just registered: "Welcome", not "Welcome back"."""
+        self._notice = notice
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
         with Vertical(id="home-body"):
             yield Static(self._greeting(), id="home-greeting", classes="title")
             yield Static(self._card(), id="home-card", classes="subtitle")
+            yield Static("", id="home-notice")
             yield BalanceBoard(self.store.balances(self.code), id="balances")
         with Horizontal(classes="actions"):
             yield Button("Update my details", id="edit", compact=True)
@@ -76,7 +88,8 @@ class HomeScreen(KioskScreen[None]):
     def _greeting(self) -> str:
         customer = self.store.customer(self.code)
         name = (customer["first_name"] if customer else None) or ""
-        return f"Welcome back, {name}!" if name else "Welcome back!"
+        welcome = "Welcome" if self.new_customer else "Welcome back"
+        return f"{welcome}, {name}!" if name else f"{welcome}!"
 
     def _card(self) -> str:
         customer = self.store.customer(self.code)
@@ -86,6 +99,19 @@ class HomeScreen(KioskScreen[None]):
     def on_mount(self) -> None:
         """Focus "Done": the common case is a glance at the balance."""
         self.query_one("#done", Button).focus()
+        if self._notice:
+            self.show_notice(self._notice)
+
+    def show_notice(self, text: str) -> None:
+        """Confirm what just happened ("Saved"), under the card line."""
+        notice = self.query_one("#home-notice", Static)
+        notice.update(text)
+        notice.set_class(bool(text), "-shown")
+
+    @property
+    def notice(self) -> str:
+        """The notice shown now, or ""."""
+        return str(self.query_one("#home-notice", Static).content)
 
     async def refresh_customer(self) -> None:
         """Read the customer again (after an edit): greeting, card and balances."""

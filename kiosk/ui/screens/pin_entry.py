@@ -1,10 +1,12 @@
-"""PIN screens: :class:`PinEntryScreen` (check a PIN) and :class:`ChoosePinScreen` (set one).
+"""Checking a PIN: :class:`PinEntryScreen`, and :class:`PinScreenBase`, the layout and the
+"checking" state every PIN screen shares (:mod:`kiosk.ui.screens.choose_pin`,
+:mod:`kiosk.ui.screens.staff_login`).
 
 PINs are typed into masked inputs (keyboard, numeric keypad or the on-screen keypad), checked
 against the stored salted hash (S9) and never displayed. Wrong PINs are counted in the database
 (:mod:`kiosk.storage.pin_locks`), so the lock survives a restart. The screens say what happened
-with messages (``PinEntryScreen.Verified``, ``ChoosePinScreen.Chosen``, a
-:class:`~kiosk.ui.messages.SessionEnded` for a lock or Cancel); the app decides what comes next.
+with messages (``PinEntryScreen.Verified``, a :class:`~kiosk.ui.messages.SessionEnded` for a
+lock or Cancel); the app decides what comes next.
 
 Why :class:`PinEntryScreen` is built once: it is the screen every swipe leads to, so the app
 installs one instance and :meth:`PinEntryScreen.prepare` resets it for each visit; composing and
@@ -29,11 +31,9 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
-from kiosk.domain.edit_rules import EditError
-from kiosk.domain.fields import field_problem
 from kiosk.storage import pin_locks
 from kiosk.storage.customer_store import Store
-from kiosk.ui.background import apply_edit_off_thread, verify_pin_off_thread
+from kiosk.ui.background import verify_pin_off_thread
 from kiosk.ui.messages import SessionEnded
 from kiosk.ui.screens.base import Clock, KioskScreen
 from kiosk.ui.visit import locked_message
@@ -253,113 +253,3 @@ class PinEntryScreen(PinScreenBase):
         else:
             left = config.pin_max_tries - state.failures
             self.set_error(f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left.")
-
-
-class ChoosePinScreen(PinScreenBase):
-    """Sets a new PIN, typed twice; used for new customers, customers without one, and changes."""
-
-    @dataclass
-    class Chosen(Message):
-        """The new PIN is saved."""
-
-        screen: ChoosePinScreen
-        code: str
-        """The customer whose PIN it is."""
-
-        @property
-        def control(self) -> ChoosePinScreen:
-            """The screen the PIN was chosen on."""
-            return self.screen
-
-    @dataclass
-    class Cancelled(Message):
-        """The customer gave up choosing a PIN (Escape or Cancel); nothing was saved."""
-
-        screen: ChoosePinScreen
-        code: str
-        """The customer who was choosing."""
-
-        @property
-        def control(self) -> ChoosePinScreen:
-            """The screen that was cancelled."""
-            return self.screen
-
-    def __init__(
-        self,
-        store: Store,
-        clock: Clock,
-        code: str,
-        first_name: str = "",
-        *,
-        first_time: bool = False,
-    ) -> None:
-        super().__init__(store, clock, id="choose-pin-screen")
-        self.code = code
-        self.first_name = first_name
-        self.first_time = first_time
-
-    def compose(self) -> ComposeResult:
-        title = "Choose a PIN" if self.first_time else "Change your PIN"
-        return self.compose_pin_layout(
-            Static(title, classes="title"),
-            "4 to 8 digits, then Enter. Then type it again.",
-            (
-                PinInput(placeholder="New PIN", id="pin-new"),
-                PinInput(placeholder="Same PIN again", id="pin-again"),
-            ),
-        )
-
-    def on_mount(self) -> None:
-        """Focus the first PIN field."""
-        self.query_one("#pin-new", PinInput).focus()
-
-    def action_cancel(self) -> None:
-        """Escape or Cancel: say so; the app decides where that leads."""
-        self.post_message(self.Cancelled(self, self.code))
-
-    @on(Input.Submitted, "#pin-new")
-    def _first(self, event: Input.Submitted) -> None:
-        problem = field_problem("customer_PIN", event.value)
-        if problem:
-            self.set_error(problem)
-            self.query_one("#pin-new", PinInput).value = ""
-            return
-        self.set_error("")
-        self.query_one("#pin-again", PinInput).focus()
-
-    @on(Input.Submitted, "#pin-again")
-    def _second(self, event: Input.Submitted) -> None:
-        first = self.query_one("#pin-new", PinInput)
-        pin, again = first.value, event.value
-        first.value = ""
-        self.query_one("#pin-again", PinInput).value = ""
-        first.focus()
-        if self.checking:
-            return
-        problem = field_problem("customer_PIN", pin)
-        if problem:
-            self.set_error(problem)
-            return
-        if pin != again:
-            self.set_error("The two PINs are not the same. Please choose again.")
-            return
-        self.begin_check("Saving your PIN...")
-        self.app.run_worker(self._save(pin), group="pin-save", exit_on_error=False)
-
-    async def _save(self, pin: str) -> None:
-        try:
-            # Hashing the new PIN (scrypt) happens inside apply_edit: off the UI thread.
-            await apply_edit_off_thread(self.store, {"code": self.code, "customer_PIN": pin})
-            pin_locks.record_success(self.store.db, self.code)
-        except EditError as error:
-            self.end_check()
-            self.set_error(str(error))
-            return
-        except Exception as error:
-            self.end_check()
-            if self.is_current:
-                self.report_failure(error)
-            return
-        self.end_check()
-        if self.is_current:
-            self.post_message(self.Chosen(self, self.code))

@@ -1,10 +1,10 @@
 """Registering an unknown card: :class:`RegisterOfferScreen` then :class:`RegisterScreen`.
 
-The form is short (name, phone, e-mail; "More details" shows the rest). Saving applies an edit
-that carries only the card number and the fields given, so the store creates the customer by
-rule M4d and queues it for the central API; then the customer chooses a PIN. The screens post
-:class:`RegisterOfferScreen.Accepted` and :class:`RegisterScreen.Registered`; the app shows the
-next step.
+The form is short (name, phone, e-mail; "More details" shows the rest). Nothing is saved here:
+the checked details go on to the PIN step (:mod:`kiosk.ui.screens.choose_pin`), which saves the
+customer and the PIN in one edit, so a card is never registered without a PIN. The screens post
+:class:`RegisterOfferScreen.Accepted` and :class:`RegisterScreen.DetailsEntered`; the app shows
+the next step.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import PROFILE_FIELDS
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.customer_store import Store
 from kiosk.ui.messages import SessionEnded
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import ArrowButtons, KioskScreen
 from kiosk.ui.widgets.customer_form import SHORT_FIELDS, CustomerForm
 from kiosk.ui.widgets.status_line import StatusLine
 
@@ -34,10 +33,13 @@ MORE_FIELDS: tuple[str, ...] = tuple(
 """Optional fields behind "More details" (the username is an API-only field, M11)."""
 
 
-class RegisterOfferScreen(KioskScreen[None]):
+class RegisterOfferScreen(ArrowButtons, KioskScreen[None]):
     """Tells the customer the card is new and offers to register it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *ArrowButtons.BINDINGS,
+        Binding("escape", "cancel", "Cancel", show=False),
+    ]
 
     @dataclass(repr=False)
     class Accepted(Message):
@@ -85,14 +87,13 @@ class RegisterScreen(KioskScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    @dataclass
-    class Registered(Message):
-        """The new customer is saved (and queued for the central API)."""
+    @dataclass(repr=False)
+    class DetailsEntered(Message):
+        """The form is filled in and valid (nothing is saved yet: the PIN comes first)."""
 
         screen: RegisterScreen
-        code: str
-        """The new customer's code."""
-        first_name: str
+        registration: dict[str, str]
+        """The new customer's fields, the card number included: the edit to apply."""
 
         @property
         def control(self) -> RegisterScreen:
@@ -110,7 +111,7 @@ class RegisterScreen(KioskScreen[None]):
         yield Static("", id="form-error", classes="error-line")
         yield CustomerForm(SHORT_FIELDS, self.store.custom_fields(), more_fields=MORE_FIELDS)
         with Horizontal(classes="actions"):
-            yield Button("Save", id="save", variant="primary", compact=True)
+            yield Button("Next", id="next", variant="primary", compact=True)
             yield Button("More details", id="more", compact=True)
             yield Button("Cancel", id="cancel", compact=True)
 
@@ -129,8 +130,8 @@ class RegisterScreen(KioskScreen[None]):
         """Escape: nothing is saved."""
         self.post_message(SessionEnded())
 
-    @on(Button.Pressed, "#save")
-    def _save(self) -> None:
+    @on(Button.Pressed, "#next")
+    def _next(self) -> None:
         form = self.query_one(CustomerForm)
         values = form.check()
         if values is None:
@@ -138,13 +139,4 @@ class RegisterScreen(KioskScreen[None]):
         if not values.get("first_name"):
             form.show_errors({"first_name": "Please enter your first name"})
             return
-        try:
-            # Only the card number identifies the new customer: rule M4d creates it.
-            result = self.store.apply_edit({"card_number": self.card_number, **values})
-        except EditError as error:
-            self.query_one("#form-error", Static).update(str(error))
-            return
-        except Exception as error:
-            self.report_failure(error)
-            return
-        self.post_message(self.Registered(self, result.plan.code, values["first_name"]))
+        self.post_message(self.DetailsEntered(self, {"card_number": self.card_number, **values}))

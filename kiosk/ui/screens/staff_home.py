@@ -29,7 +29,7 @@ from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.staff_customer import StaffCustomerScreen
 from kiosk.ui.screens.staff_queue import SyncQueueScreen
 from kiosk.ui.widgets.inputs import KioskInput
-from kiosk.ui.widgets.status_line import StatusLine
+from kiosk.ui.widgets.status_line import StatusLine, queue_text
 
 
 def customer_label(row: Mapping[str, str | None]) -> str:
@@ -53,7 +53,7 @@ class StaffHomeScreen(KioskScreen[None]):
         """Who is logged in (recorded in audit rows)."""
 
     def compose(self) -> ComposeResult:
-        yield StatusLine()
+        yield StatusLine(staff=True)
         yield Static(f"Staff mode - {self.actor}", classes="title")
         yield Static("Swipe a card, or type a name, phone or card number:", classes="subtitle")
         yield KioskInput(placeholder="Search", id="search")
@@ -80,10 +80,7 @@ class StaffHomeScreen(KioskScreen[None]):
             state = "online" if status.online else "offline"
             last = (status.last_contact_at or "never")[:19].replace("T", " ")
             warn = " - STALE, check the network" if status.stale else ""
-            text = (
-                f"Sync: {state}, {status.pending} waiting, {status.attention} need attention, "
-                f"last contact {last}{warn}"
-            )
+            text = f"Sync: {state}, {queue_text(status)}, last contact {last}{warn}"
         self.query_one("#staff-sync", Static).update(text)
 
     @on(Input.Submitted, "#search")
@@ -121,7 +118,12 @@ class StaffHomeScreen(KioskScreen[None]):
         except Exception:
             self.notify("Lookup failed", severity="error")
             return
-        if customer is None:
+        replaced = self.store.replaced_card(card_number) if customer is None else None
+        if replaced is not None and self.store.customer(replaced.code) is not None:
+            # An old card: staff may still need its customer (to hand over the new one, say).
+            self.notify(f"Card {mask_card(card_number)} was replaced by a newer card")
+            self.open_customer(replaced.code)
+        elif customer is None:
             self.notify(f"No customer has card {mask_card(card_number)}", severity="warning")
         else:
             self.open_customer(customer["code"])

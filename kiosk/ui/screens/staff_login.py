@@ -44,6 +44,13 @@ class StaffLoginScreen(PinScreenBase):
         super().__init__(store, clock, id="staff-login-screen")
         self.actor = actor
 
+    def locked_message(self, seconds: float) -> str:
+        """Staff login is locked, not a card (S9)."""
+        return (
+            f"Too many wrong staff PINs. Staff login is locked for "
+            f"{pin_locks.describe_wait(seconds)}."
+        )
+
     def compose(self) -> ComposeResult:
         return self.compose_pin_layout(
             Static("Staff", classes="title"),

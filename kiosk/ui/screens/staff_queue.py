@@ -1,9 +1,12 @@
 """The sync queue in staff mode: :class:`SyncQueueScreen`.
 
-Lists entries that need attention (S6) first, then those waiting. Staff can send a
-needs-attention entry again, or discard an entry with a reason; both are audited by
-:mod:`kiosk.storage.outbox` with the staff identity. Requests are shown with PINs and passwords
-replaced by ``***`` and card numbers masked (S8).
+Lists the changes that need attention (S6) first, then those waiting, each with its customer
+(name and masked card), what it changes in words and where it stands (:mod:`kiosk.ui.queue_words`).
+The list and its counts follow the app's ``sync_status``, read every couple of seconds, and are
+re-read in the same moment, so the title, the list and the top line always agree. Staff can send
+a needs-attention entry again, or discard an entry with a reason; both are audited by the
+outbox with the staff identity. Discarding a registration says that the later changes of that
+customer depend on it and discards them with it. Nothing secret is shown (S8).
 """
 
 from __future__ import annotations
@@ -17,36 +20,24 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.domain.secrets import mask_card
-from kiosk.storage.customer_store import Store
+from kiosk.storage.customer_store import CustomerName, Store
 from kiosk.storage.outbox import OutboxEntry
+from kiosk.storage.sync_state import SyncStatus
 from kiosk.ui.messages import QueueChanged
+from kiosk.ui.queue_words import (
+    Vocabulary,
+    describe_change,
+    discard_question,
+    state_words,
+    who,
+)
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.widgets.inputs import KioskInput
-from kiosk.ui.widgets.status_line import StatusLine
+from kiosk.ui.widgets.status_line import StatusLine, queue_text
 
 SHOWN_ENTRIES = 200
-"""Entries listed at most per state; the CLI shows everything."""
-CARD_FIELDS = ("card_number", "code")
-
-
-def entry_label(entry: OutboxEntry) -> str:
-    """One line per entry: state, customer (masked), fields asked for."""
-    fields = ", ".join(sorted(entry.request))
-    state = "NEEDS ATTENTION" if entry.state == "attention" else "waiting"
-    return f"{state}  {mask_card(entry.customer_code)}  {fields}"
-
-
-def entry_detail(entry: OutboxEntry) -> str:
-    """The request and its last error, safe to show (S8)."""
-    shown = {
-        name: (mask_card(value) if name in CARD_FIELDS else value)
-        for name, value in entry.safe_request().items()
-    }
-    request = " ".join(f"{name}={value}" for name, value in sorted(shown.items()))
-    error = f"\nProblem: {entry.last_error}" if entry.last_error else ""
-    return f"{entry.created_at[:19].replace('T', ' ')} tries {entry.attempts}: {request}{error}"
+"""Entries listed at most per state; ``kiosk outbox list`` shows everything."""
 
 
 class SyncQueueScreen(KioskScreen[None]):
@@ -60,10 +51,13 @@ class SyncQueueScreen(KioskScreen[None]):
         self.actor = actor
         """Who is logged in (recorded in audit rows)."""
         self.entries: dict[str, OutboxEntry] = {}
+        self.names: dict[str, CustomerName] = {}
+        self._held: set[str] = set()
+        self._shown: tuple[tuple[object, ...], ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield StatusLine()
-        yield Static("Sync queue", classes="title")
+        yield StatusLine(staff=True)
+        yield Static("Sync queue", id="queue-title", classes="title")
         yield OptionList(id="entries")
         yield Static("", id="entry-detail", classes="info-line")
         yield KioskInput(placeholder="Reason (needed to discard)", id="reason")
@@ -73,29 +67,69 @@ class SyncQueueScreen(KioskScreen[None]):
             yield Button("Back", id="back", compact=True)
 
     def on_mount(self) -> None:
-        """Load the entries."""
-        self.reload()
+        """Follow the sync status: the list is re-read whenever it is."""
+        self.watch(self.app, "sync_status", self._status_read, init=True)
         self.query_one("#entries", OptionList).focus()
 
+    def _status_read(self, status: SyncStatus | None) -> None:
+        title = "Sync queue" if status is None else f"Sync queue - {queue_text(status)}"
+        self.query_one("#queue-title", Static).update(title)
+        self.reload()
+
+    def words(self) -> Vocabulary:
+        """The account's campaigns and fields, for :func:`describe_change`."""
+        return Vocabulary(
+            campaigns={c.campaign_id: c for c in self.store.campaigns()},
+            custom_fields={d.field_id: d for d in self.store.custom_fields()},
+            custom_date_label=self.config.custom_date_label,
+        )
+
     def reload(self) -> None:
-        """Read the queue again."""
+        """Read the queue again; the list is rebuilt only when it changed."""
         queue = self.store.outbox
         found = queue.entries(state="attention", limit=SHOWN_ENTRIES) + queue.entries(
             state="pending", limit=SHOWN_ENTRIES
         )
+        shown = tuple(
+            (e.entry_id, e.state, e.attempts, e.last_error, e.in_doubt, e.customer_code)
+            for e in found
+        )
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.entries = {entry.entry_id: entry for entry in found}
+        self.names = self.store.customer_names({e.customer_code for e in found})
+        self._held = {e.customer_code for e in found if e.state == "attention"}
         options = self.query_one("#entries", OptionList)
+        keep = self.selected()
+        words = self.words()
         options.clear_options()
-        options.add_options(Option(entry_label(e), id=e.entry_id) for e in found)
-        if found:
-            options.highlighted = 0
-        else:
+        options.add_options(Option(self._label(e, words), id=e.entry_id) for e in found)
+        if not found:
             self.query_one("#entry-detail", Static).update("Nothing is waiting.")
+            return
+        ids = [e.entry_id for e in found]
+        options.highlighted = ids.index(keep.entry_id) if keep and keep.entry_id in ids else 0
+        self._show()
+
+    def _who(self, entry: OutboxEntry) -> str:
+        name = self.names.get(entry.customer_code)
+        if name is None:
+            return who("", entry.request.get("card_number"))
+        return who(name.full_name, name.card_number)
+
+    def _state(self, entry: OutboxEntry) -> tuple[str, str]:
+        held = entry.state == "pending" and entry.customer_code in self._held
+        return state_words(entry, held_back=held)
+
+    def _label(self, entry: OutboxEntry, words: Vocabulary) -> str:
+        tag, _sentence = self._state(entry)
+        return f"{tag:<9} {self._who(entry)}: {describe_change(entry, words)}"
 
     def selected(self) -> OutboxEntry | None:
         """The highlighted entry."""
         options = self.query_one("#entries", OptionList)
-        if options.highlighted is None:
+        if options.highlighted is None or not options.option_count:
             return None
         option_id = options.get_option_at_index(options.highlighted).id
         return self.entries.get(option_id or "")
@@ -104,7 +138,9 @@ class SyncQueueScreen(KioskScreen[None]):
     def _show(self) -> None:
         entry = self.selected()
         if entry is not None:
-            self.query_one("#entry-detail", Static).update(entry_detail(entry))
+            when = entry.created_at[:16].replace("T", " ")
+            _tag, sentence = self._state(entry)
+            self.query_one("#entry-detail", Static).update(f"Queued {when} UTC. {sentence}.")
 
     @on(Button.Pressed, "#retry")
     def _retry(self) -> None:
@@ -118,7 +154,6 @@ class SyncQueueScreen(KioskScreen[None]):
             self.notify(f"Could not retry: {error}", severity="error")
             return
         self.notify("It will be sent again")
-        self.reload()
         self.post_message(QueueChanged())
 
     @on(Button.Pressed, "#discard")
@@ -127,7 +162,8 @@ class SyncQueueScreen(KioskScreen[None]):
 
     @work(exclusive=True, group="staff-action")
     async def confirm_discard(self) -> None:
-        """Ask, then discard the highlighted entry with the typed reason."""
+        """Ask, stating the consequence, then discard the highlighted entry (and the entries
+        that depend on it) with the typed reason."""
         entry = self.selected()
         reason_input = self.query_one("#reason", Input)
         reason = reason_input.value.strip()
@@ -137,21 +173,21 @@ class SyncQueueScreen(KioskScreen[None]):
             self.notify("Type the reason first", severity="warning")
             reason_input.focus()
             return
-        question = "Discard this change? It will never reach the central system."
-        if not await self.app.push_screen_wait(ConfirmScreen(question, yes="Discard")):
+        dependants = self.store.outbox.dependants(entry.entry_id)
+        question = discard_question(entry, self._who(entry), dependants, self.words())
+        yes = "Discard all" if dependants else "Discard"
+        if not await self.app.push_screen_wait(ConfirmScreen(question, yes=yes)):
             return
         try:
             self.store.outbox.discard(
-                entry.entry_id,
-                reason=reason,
-                actor=self.actor,
+                entry.entry_id, reason=reason, actor=self.actor, with_dependants=bool(dependants)
             )
         except Exception as error:
             self.notify(f"Could not discard: {error}", severity="error")
             return
         reason_input.value = ""
-        self.notify("Discarded")
-        self.reload()
+        count = len(dependants) + 1
+        self.notify("Discarded" if count == 1 else f"Discarded {count} changes")
         self.post_message(QueueChanged())
 
     @on(Button.Pressed, "#back")

@@ -35,7 +35,10 @@ class BalanceBoard(Vertical):
 
     def compose(self) -> ComposeResult:
         if not self.balances:
-            yield Static("No points yet: they appear here after your first purchase.")
+            yield Static(
+                "No points yet: they appear here after your first purchase.",
+                classes="balance-line",
+            )
             return
         main, *others = self.balances
         caption = balance_line(main).rsplit(":", 1)[0]

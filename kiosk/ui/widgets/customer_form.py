@@ -1,9 +1,11 @@
 """The customer details form: :class:`CustomerForm`, a labelled input per field with its error.
 
 Each field has a label, a compact input and an error line right under it, so a problem is shown
-next to the field it concerns. :meth:`CustomerForm.check` validates with the same functions the
-edit engine uses (``field_problem``, ``custom_value_problem``), so the form never accepts what
-the store would refuse, and returns only the fields whose values changed (rule M8).
+next to the field it concerns, in words for customers (:mod:`kiosk.ui.wording`: the label, never
+the API name). :meth:`CustomerForm.check` decides with the same functions the edit engine uses
+(``field_problem``, ``custom_value_problem``), so the form never accepts what the store would
+refuse, and returns only the fields whose values changed (rule M8). The account's custom date
+gets its configured label and hint (``ui.custom_date_label``, ``ui.custom_date_hint``).
 """
 
 from __future__ import annotations
@@ -14,19 +16,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from kiosk.domain.fields import (
-    FIELD_LABELS,
-    MAX_LENGTH,
-    CustomFieldDef,
-    custom_value_problem,
-    field_problem,
-)
+from kiosk.domain.fields import FIELD_LABELS, MAX_LENGTH, CustomFieldDef
+from kiosk.ui.config import current_config
 from kiosk.ui.widgets.inputs import KioskInput
+from kiosk.ui.wording import value_problem
 
 SHORT_FIELDS: tuple[str, ...] = ("first_name", "last_name", "phone", "email")
 """The registration form's first fields; the rest sit behind "More details"."""
 HINTS: dict[str, str] = {
-    "custom_date": "YYYY-MM-DD",
     "email": "name@example.com",
     "customer_password": "leave empty to keep",
 }
@@ -82,10 +79,14 @@ class CustomerForm(VerticalScroll):
     def _label(self, name: str) -> str:
         if name in self.custom:
             return self.custom[name].label
-        return FIELD_LABELS.get(name, name).removesuffix(" (YYYY-MM-DD)")
+        if name == "custom_date":
+            return current_config().custom_date_label
+        return FIELD_LABELS.get(name, name)
 
     def _hint(self, name: str) -> str:
         definition = self.custom.get(name)
+        if name == "custom_date":
+            return current_config().custom_date_hint
         if definition is None:
             return HINTS.get(name, "")
         hint = KIND_HINTS.get(definition.kind, "")
@@ -113,10 +114,7 @@ class CustomerForm(VerticalScroll):
         return None if problems else changed
 
     def _problem(self, name: str, value: str) -> str | None:
-        definition = self.custom.get(name)
-        if definition is not None:
-            return custom_value_problem(definition, value) if value else None
-        return field_problem(name, value)
+        return value_problem(name, value, label=self._label(name), definition=self.custom.get(name))
 
     def show_errors(self, problems: Mapping[str, str]) -> None:
         """Show each problem under its field (and clear the others); focus the first one."""

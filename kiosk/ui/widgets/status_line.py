@@ -1,7 +1,9 @@
 """The top line of every screen: store name, sync indicator and clock.
 
-Provides :class:`StatusLine` and :func:`sync_text`. The sync indicator shows "Online" or
-"Offline" with the number of changes waiting to be sent; it follows the app's ``sync_status``
+Provides :class:`StatusLine`, :func:`sync_text` and :func:`queue_text`. The sync indicator shows
+"Online" or "Offline"; on staff screens it adds the queue in the words every staff screen uses
+(:func:`queue_text`: "2 waiting, 1 needs attention"), customers never see queue jargon. It
+follows the app's ``sync_status``
 reactive, which the app reads from the database on a timer, and the clock follows the app's
 ``wall_time`` reactive, which the app moves once a second (one timer for every screen). Colour
 is never the only signal: the words say it too.
@@ -19,13 +21,25 @@ from kiosk.storage.sync_state import SyncStatus
 from kiosk.ui.config import current_config
 
 
-def sync_text(status: SyncStatus | None) -> tuple[str, bool]:
-    """The indicator text for a sync status and whether online."""
+def queue_text(status: SyncStatus) -> str:
+    """The queue in the words of every staff screen: "2 waiting, 1 needs attention"."""
+    parts = []
+    if status.pending:
+        parts.append(f"{status.pending} waiting")
+    if status.attention:
+        verb = "needs" if status.attention == 1 else "need"
+        parts.append(f"{status.attention} {verb} attention")
+    return ", ".join(parts) or "nothing waiting"
+
+
+def sync_text(status: SyncStatus | None, *, staff: bool = False) -> tuple[str, bool]:
+    """The indicator text for a sync status (with the queue for ``staff``) and whether online."""
     if status is None:
         return "Offline", False
-    waiting = status.pending + status.attention
-    queue = f" - {waiting} waiting" if waiting else ""
-    return ("Online" if status.online else "Offline") + queue, bool(status.online)
+    state = "Online" if status.online else "Offline"
+    if staff and (status.pending or status.attention):
+        state = f"{state} - {queue_text(status)}"
+    return state, bool(status.online)
 
 
 class StatusLine(Horizontal):
@@ -36,8 +50,10 @@ class StatusLine(Horizontal):
     and repaint of the whole screen (a swipe arriving then would wait for it).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, staff: bool = False) -> None:
         super().__init__()
+        self.staff = staff
+        """On a staff screen: the indicator shows the queue too."""
         self._sync_shown: tuple[str, bool] | None = None
         self._clock_shown = ""
 
@@ -52,7 +68,7 @@ class StatusLine(Horizontal):
         self.watch(self.app, "wall_time", self._show_time, init=True)
 
     def _show_sync(self, status: SyncStatus | None) -> None:
-        shown = sync_text(status)
+        shown = sync_text(status, staff=self.staff)
         if shown == self._sync_shown:
             return
         self._sync_shown = shown
