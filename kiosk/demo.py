@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.domain.fields import Campaign, CustomFieldDef
 from kiosk.storage.customer_store import Store
@@ -86,39 +86,42 @@ DEMO_BAD_SWIPE = ";E?"
 """A swipe the reader could not read."""
 
 
-def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
-    """Put the demo campaigns, custom fields and customers into ``store`` (idempotent enough:
-    run it on an empty store). Edits are applied without queueing: this is "already synced"."""
+class _DemoTarget(Protocol):
+    """Where the demo data goes: the kiosk's store or the reference server's."""
+
+    def define_campaign(self, campaign: Campaign) -> None: ...
+
+    def define_custom_field(self, definition: CustomFieldDef) -> None: ...
+
+
+def _seed(
+    target: _DemoTarget, apply: Callable[[dict[str, str]], str], cards: tuple[DemoCard, ...]
+) -> None:
+    """The demo campaigns, fields and customers; ``apply`` applies one edit, returns the code."""
     for campaign in DEMO_CAMPAIGNS:
-        store.define_campaign(campaign)
+        target.define_campaign(campaign)
     for definition in DEMO_CUSTOM_FIELDS:
-        store.define_custom_field(definition)
+        target.define_custom_field(definition)
     for card in cards:
         if not card.customer:
             continue
         request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
         if card.pin:
             request["customer_PIN"] = card.pin
-        code = store.seed_synced(request).code
+        code = apply(request)
         for campaign_id, amount in card.credits:
-            store.seed_synced({"code": code, "campaign_id": campaign_id, "auto_add": amount})
+            apply({"code": code, "campaign_id": campaign_id, "auto_add": amount})
+
+
+def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
+    """Put the demo campaigns, custom fields and customers into ``store`` (run it on an empty
+    store). Edits are applied without queueing: this is "already synced"."""
+    _seed(store, lambda request: store.seed_synced(request).code, cards)
 
 
 def _seed_demo_central(central: ReferenceStore, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
     """The same demo data at the reference central API (its own file)."""
-    for campaign in DEMO_CAMPAIGNS:
-        central.define_campaign(campaign)
-    for definition in DEMO_CUSTOM_FIELDS:
-        central.define_custom_field(definition)
-    for card in cards:
-        if not card.customer:
-            continue
-        request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
-        if card.pin:
-            request["customer_PIN"] = card.pin
-        code = central.apply_edit(request).code
-        for campaign_id, amount in card.credits:
-            central.apply_edit({"code": code, "campaign_id": campaign_id, "auto_add": amount})
+    _seed(central, lambda request: central.apply_edit(request).code, cards)
 
 
 def cheat_sheet(cards: tuple[DemoCard, ...] = DEMO_CARDS) -> str:
