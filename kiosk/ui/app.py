@@ -295,20 +295,8 @@ class KioskApp(Navigation):
 
     def _count_down(self, seconds: int | None) -> None:
         """Show "Still there? N s" on the current screen, or take it down (``None``)."""
-        banner = self._still_there
-        if seconds is None or self._nothing_to_clear():
-            if banner is not None:
-                self._still_there = None
-                banner.remove()
-            return
-        if banner is not None and banner.parent is not self.screen:
-            banner.remove()  # the screen changed under the warning: follow it
-            banner = None
-        if banner is None:
-            self._still_there = StillThere(seconds)
-            self.screen.mount(self._still_there)
-        else:
-            banner.show(seconds)
+        shown = None if self._nothing_to_clear() else seconds
+        self._still_there = StillThere.follow(self.screen, self._still_there, shown)
 
     @on(QueueChanged)
     def _queue_changed(self) -> None:

@@ -101,7 +101,7 @@ def _record_every_frame() -> Iterator[None]:
     exactly what a terminal would show. Left out: the demo cheat sheet, which shows the demo's
     fake cards and PINs on purpose (kiosk/demo.py), and the staff hand-over of a new card, the
     one screen meant to show a full card number (kiosk/ui/screens/card_issued.py).
-    ``test_lockdown.py`` checks that this recorder still sees frames.
+    ``tests/ui/test_collectors.py`` checks that this recorder still sees frames.
     """
     display = KioskApp._display
 

@@ -10,7 +10,6 @@ from device.swipe import Swipe
 from kiosk.storage.sync_state import record_contact
 from kiosk.ui.app import GENERIC_PROBLEM, build_app
 from kiosk.ui.config import KioskConfig
-from tests.conftest import LEAKS
 from tests.ui.conftest import JANE, on_screen, swipe, text_of, wait_until
 from tests.ui.journeys import staff_home
 
@@ -117,13 +116,3 @@ async def test_an_unexpected_error_shows_a_plain_message_not_a_traceback(store) 
         assert app.is_running
         assert "secret" not in app.export_screenshot()
 
-
-async def test_the_frame_recorder_of_the_leak_test_still_sees_every_frame(make_app) -> None:
-    """The S8 leak test reads frames through a patch of ``App._display`` (conftest.py): if a
-    Textual upgrade stopped calling it, this fails instead of the leak test passing on nothing."""
-    before = len(LEAKS.texts)
-    app = make_app(store_name="Recorder check shop")
-    async with app.run_test(size=(80, 25)) as pilot:
-        await pilot.pause()
-    drawn = [text for source, text in LEAKS.texts[before:] if source == "screen swipe-screen"]
-    assert any("Recorder check shop" in text and "Swipe your card" in text for text in drawn)

@@ -7,6 +7,7 @@ over the screen's own layout, so no screen has to leave room for it.
 
 from __future__ import annotations
 
+from textual.screen import Screen
 from textual.widgets import Static
 
 
@@ -45,3 +46,21 @@ class StillThere(Static):
         if seconds != self.seconds:
             self.seconds = seconds
             self.update(still_there_text(seconds))
+
+    @classmethod
+    def follow(
+        cls, screen: Screen[object], banner: StillThere | None, seconds: int | None
+    ) -> StillThere | None:
+        """Show ``seconds`` on ``screen`` (``None``: take the warning down); returns the banner
+        now up. A banner left on another screen (the screen changed under the warning) moves."""
+        if banner is not None and (seconds is None or banner.parent is not screen):
+            banner.remove()
+            banner = None
+        if seconds is None:
+            return None
+        if banner is None:
+            banner = cls(seconds)
+            screen.mount(banner)
+        else:
+            banner.show(seconds)
+        return banner
