@@ -156,8 +156,12 @@ class Store:
         self.path = Path(path)
         self.db = connect(self.path)
         self._rng = rng or random.SystemRandom()
-        with write_transaction(self.db):
-            migrate(self.db)
+        try:
+            with write_transaction(self.db):
+                migrate(self.db)
+        except StoreError:
+            self.db.close()  # a file from a newer release, say: leave it as it was
+            raise
         self.view = _SqliteView(self)
         self.queued_listeners: list[Callable[[], None]] = []
         """Called after each commit that queued something (the sync service's ``wake``), from
