@@ -65,6 +65,7 @@ __all__ = [
     "UiSettings",
     "check_credentials_file",
     "default_database_path",
+    "delivered_credential",
     "demo_settings",
     "load_settings",
     "resolve_config_path",
@@ -143,7 +144,9 @@ class CentralSettings:
     """How long one request may take before it counts as a transport failure (retried, S2)."""
 
     def read_api_key(self) -> str:
-        """Read the API key from ``credentials_file`` (checked again first) and return it.
+        """Read the API key and return it: the copy systemd delivered (``LoadCredential=``,
+        see :func:`delivered_credential`) when there is one, else ``credentials_file``
+        (checked again first; that is how the kiosk is run by hand).
 
         The key is registered with the log filter so that it can never reach a log line (S8).
         Returns an empty string for the demo settings, which have no credentials file.
@@ -153,17 +156,27 @@ class CentralSettings:
         """
         if self.credentials_file is None:
             return ""
-        problem = check_credentials_file(self.credentials_file)
-        if problem:
-            raise ConfigError(problem)
+        delivered = delivered_credential()
+        source = delivered or self.credentials_file
+        if delivered is None:
+            problem = check_credentials_file(self.credentials_file)
+            if problem:
+                raise ConfigError(problem)
         try:
-            text = self.credentials_file.read_text(encoding="utf-8")
+            text = source.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(
-                f"central.credentials_file: cannot read {self.credentials_file}: {error.strerror}"
+                f"central.credentials_file: cannot read {source}: {error.strerror}"
             ) from None
-        lines = [line.strip() for line in text.splitlines()]
-        key = next((line for line in lines if line and not line.startswith("#")), "")
+        key = _first_key(text)
+        if not key and delivered is not None:
+            # The unit's SetCredential= default: systemd found no key to hand over.
+            raise ConfigError(
+                "central.credentials_file: systemd handed over no API key (the unit's "
+                f"LoadCredential=api-key:{DEFAULT_CONFIG_PATH.parent / 'credentials'}): that "
+                "file is missing or empty; put the key (the user_password) on its first line, "
+                "then restart the service"
+            )
         if not key:
             raise ConfigError(
                 f"central.credentials_file: {self.credentials_file} is empty; "
@@ -225,6 +238,31 @@ class Settings:
     """The TUI."""
     source: Path | None = None
     """The file these settings came from; ``None`` for the demo defaults."""
+
+
+SYSTEMD_CREDENTIAL = "api-key"
+"""The name under which the units hand over the API key (``LoadCredential=api-key:...``)."""
+
+
+def delivered_credential(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The API key file systemd delivered to this service, or None when not run that way.
+
+    Under a unit with ``LoadCredential=api-key:/etc/kiosk/credentials``, systemd reads the file
+    as root before the service starts and puts a copy, readable by the service's user only, in
+    ``$CREDENTIALS_DIRECTORY``; the service itself needs no access to ``/etc/kiosk/credentials``.
+    """
+    env = os.environ if environ is None else environ
+    directory = env.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return None
+    path = Path(directory) / SYSTEMD_CREDENTIAL
+    return path if path.is_file() else None
+
+
+def _first_key(text: str) -> str:
+    """The first line that is neither blank nor a ``#`` comment, stripped ("" if none)."""
+    lines = (line.strip() for line in text.splitlines())
+    return next((line for line in lines if line and not line.startswith("#")), "")
 
 
 def resolve_config_path(
@@ -401,7 +439,9 @@ def _parse(
 
     for table in (top, *tables.values()):
         table.finish()
-    if check_credentials and credentials is not None and credentials.is_absolute():
+    # Under a unit with LoadCredential=, systemd reads the file as root; we need no access.
+    delivered = delivered_credential(env) is not None
+    if check_credentials and not delivered and credentials and credentials.is_absolute():
         problem = check_credentials_file(credentials)
         if problem:
             problems.append(problem)
