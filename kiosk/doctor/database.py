@@ -209,12 +209,12 @@ def check_sync_queue(ctx: DoctorContext) -> Check:
         assert ctx.settings is not None  # _database skips without settings
         limit = ctx.settings.sync.stale_after_hours
         db = Database(conn)
-        queue = Outbox(db)
+        queue = Outbox(db)  # ages on the kiosk's clock: true whatever the wall clock did
         pending = queue.counts().get("pending", 0)
-        oldest = queue.oldest_pending_at()
+        oldest = queue.oldest_pending_age()
     if pending == 0 or oldest is None:
         return Check(name, True, "nothing waiting to be sent")
-    age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(oldest)
+    age = dt.timedelta(seconds=oldest)
     waiting = f"{pending} change{'s' if pending != 1 else ''} waiting"
     if age <= dt.timedelta(hours=limit):
         return Check(name, True, f"{waiting}, the oldest {age_text(age)} old (limit {limit} h)")

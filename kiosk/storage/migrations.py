@@ -17,12 +17,17 @@ usable by ours (its migrations only added things we can ignore), which is what l
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 import kiosk
 from kiosk.storage.database import StoreError
+from kiosk.storage.pin_locks import MAX_LOCK_SECONDS
+
+LONGEST_RETRY_SECONDS = 300.0
+"""The longest wait between two attempts of the sync worker's backoff (``Backoff.cap_seconds``)."""
 
 MIGRATIONS = Migrations("kiosk")
 """The kiosk's migration set; :data:`SCHEMA_VERSION` counts its members."""
@@ -177,6 +182,37 @@ def m005_replaced_cards(db: Database) -> None:
             replaced_at TEXT NOT NULL
         )
         """
+    )
+
+
+@MIGRATIONS()
+def m006_kiosk_clock(db: Database) -> None:
+    """Deadlines and ages on the kiosk's clock (:mod:`kiosk.storage.clock`), which never jumps
+    with the wall clock. The wall-clock columns stay, written for people and for the release
+    before this one (which still reads them: :data:`OLDEST_READER` is unchanged).
+
+    Kiosk time starts at 0 when a file first gets its clock, right after this migration; a wait
+    already running carries over as what the wall clock says is left of it, within its limits
+    (a retry within the longest backoff, a lock within the longest lock), and a queued change
+    keeps the age the wall clock gives it.
+    """
+    db.execute("ALTER TABLE outbox ADD COLUMN retry_at_clock REAL NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE outbox ADD COLUMN created_clock REAL")
+    db.execute("ALTER TABLE pin_locks ADD COLUMN locked_until_clock REAL NOT NULL DEFAULT 0")
+    wall = time.time()
+    db.execute(
+        "UPDATE outbox SET retry_at_clock = max(0, min(next_attempt_at - ?, ?)) "
+        "WHERE state = 'pending'",
+        (wall, LONGEST_RETRY_SECONDS),
+    )
+    db.execute(
+        "UPDATE outbox SET created_clock = "
+        "-max(0, ? - (julianday(created_at) - 2440587.5) * 86400.0)",
+        (wall,),
+    )
+    db.execute(
+        "UPDATE pin_locks SET locked_until_clock = max(0, min(locked_until - ?, ?))",
+        (wall, MAX_LOCK_SECONDS),
     )
 
 

@@ -129,7 +129,12 @@ def test_a_pending_change_older_than_the_stale_limit_fails_with_the_sync_fix(
     kiosk: Kiosk,
 ) -> None:
     old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=13)
-    set_outbox(kiosk.db, "UPDATE outbox SET created_at = ?", old.isoformat())
+    # Queued 13 h ago: by the wall clock (shown) and by the kiosk's clock (measured).
+    set_outbox(
+        kiosk.db,
+        "UPDATE outbox SET created_at = ?, created_clock = created_clock - 13 * 3600",
+        old.isoformat(),
+    )
     status, lines = doctor_lines(make_context(str(kiosk.config)))
     assert status == 1
     queue = line_of(lines, "sync queue")
