@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.central.client import CentralClient
-from kiosk.central.faults import FaultConfig
-from kiosk.central.server import DEFAULT_CREDENTIALS, RunningServer
+from kiosk.reference.faults import FaultConfig
+from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer
 from kiosk.storage import pin_locks
 from kiosk.storage.customer_store import Store
 from kiosk.storage.sync_state import read_status

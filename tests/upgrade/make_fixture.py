@@ -1,3 +1,4 @@
+# ruff: noqa: I001 -- runs with the release's own code (release 0.1.0 has kiosk.central.server)
 """Write a release's fixture databases: a kiosk holding queued entries of every kind, and the
 central reference server's file as it stood when that kiosk stopped.
 

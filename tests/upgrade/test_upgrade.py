@@ -22,9 +22,10 @@ from sqlite_utils import Database
 
 import kiosk
 from kiosk.central.client import CentralClient
-from kiosk.central.server import DEFAULT_CREDENTIALS, RunningServer, start_server
 from kiosk.cli import main
 from kiosk.domain.fields import Campaign
+from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer, start_server
+from kiosk.reference.store import ReferenceStore
 from kiosk.storage import pin_locks
 from kiosk.storage.customer_store import Store
 from kiosk.storage.migrations import (
@@ -37,6 +38,7 @@ from kiosk.storage.migrations import (
 )
 from kiosk.sync.intent import Backoff
 from kiosk.sync.worker import SyncWorker
+from tests.upgrade.central_import import import_release_central
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ANN, BEN, CLEO, DAN, EVE, FAY, GUS = (f"400000000000000{n}" for n in range(1, 8))
@@ -79,7 +81,7 @@ def upgraded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Upgrade
     release: Release = request.param
     path = tmp_path / "kiosk.db"
     shutil.copy(FIXTURES / f"{release.name}.db", path)
-    shutil.copy(FIXTURES / f"{release.name}-central.db", tmp_path / "central.db")
+    import_release_central(FIXTURES / f"{release.name}-central.db", tmp_path / "central.db")
     with sqlite3.connect(path) as conn:
         applied = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")]
     assert len(applied) == release.schema
@@ -94,9 +96,9 @@ def upgraded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Upgrade
 def central_customers(central: RunningServer) -> dict[str, dict[str, Any]]:
     """Central customers by card number, with balances, custom values and PIN checks."""
 
-    def query(store: Store) -> dict[str, dict[str, Any]]:
+    def query(store: ReferenceStore) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        for (code,) in store.db.conn.execute("SELECT code FROM customers").fetchall():
+        for (code,) in store.conn.execute("SELECT code FROM customers").fetchall():
             record = store.customer(code)
             assert record is not None
             record["balances"] = {
