@@ -56,6 +56,7 @@ __all__ = [
     "DEMO_STAFF_PIN_HASH",
     "HASH_PIN_HINT",
     "READER_KINDS",
+    "BackupSettings",
     "CentralSettings",
     "ConfigError",
     "DatabaseSettings",
@@ -221,6 +222,18 @@ class UiSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BackupSettings:
+    """Copies of the database on a second medium (a USB stick), for when the SD card dies."""
+
+    path: Path | None = None
+    """A folder on the second medium; ``None``: no backups."""
+    interval_minutes: int = 15
+    """Minutes between copies while the kiosk runs (one more when it stops), 1..1440."""
+    warn_after_hours: int = 24
+    """``kiosk doctor`` warns when the last copy is older than this, 1..8760."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the kiosk is configured with. Holds no secret (see ``read_api_key``)."""
 
@@ -236,6 +249,8 @@ class Settings:
     """The sync worker."""
     ui: UiSettings
     """The TUI."""
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    """Backups of the database."""
     source: Path | None = None
     """The file these settings came from; ``None`` for the demo defaults."""
 
@@ -399,9 +414,9 @@ def _parse(
     store_name = top.text("store_name", Settings.store_name)
     tables = {
         name: Table(top.get(name, required=False) or {}, name, problems)
-        for name in ("database", "reader", "central", "sync", "ui")
+        for name in ("database", "reader", "central", "sync", "ui", "backup")
     }
-    db, reader, central, sync, ui = tables.values()
+    db, reader, central, sync, ui, backup = tables.values()
 
     db_path = db.path("path", default_database_path(env))
     if env.get(DB_ENV):
@@ -437,6 +452,10 @@ def _parse(
         if len(value) > limit:
             problems.append(f"ui.{key}: at most {limit} characters, got {len(value)}")
 
+    backup_path = backup.path("path", None) if "path" in backup.data else None  # optional
+    backup_every = backup.number("interval_minutes", BackupSettings.interval_minutes, 1, 1440)
+    backup_warn = backup.number("warn_after_hours", BackupSettings.warn_after_hours, 1, 8760)
+
     for table in (top, *tables.values()):
         table.finish()
     # Under a unit with LoadCredential=, systemd reads the file as root; we need no access.
@@ -469,6 +488,9 @@ def _parse(
             pin_max_tries=tries,
             custom_date_label=date_label,
             custom_date_hint=date_hint,
+        ),
+        backup=BackupSettings(
+            path=backup_path, interval_minutes=backup_every, warn_after_hours=backup_warn
         ),
         source=source,
     )

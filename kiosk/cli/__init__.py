@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.system",
     "kiosk.cli.status",
     "kiosk.cli.maintenance",
+    "kiosk.cli.backup",
 )
 """Modules that add sub-commands; a module that does not exist yet is skipped."""
 
@@ -41,6 +42,8 @@ COMMAND_HOMES: dict[str, str] = {
     "doctor": "kiosk.cli.system",
     "status": "kiosk.cli.status",
     "migrate": "kiosk.cli.maintenance",
+    "backup": "kiosk.cli.backup",
+    "restore": "kiosk.cli.backup",
 }
 """Which module registers each top-level command: running one imports only its module, so
 ``kiosk run`` does not pay for the HTTP client and server imports before its first frame."""

@@ -170,6 +170,7 @@ DOCTOR_CHECKS: list[DoctorCheck] = [
 DOCTOR_CHECK_MODULES: tuple[str, ...] = (
     "kiosk.doctor.timekeeping",
     "kiosk.doctor.database",
+    "kiosk.doctor.backup",
     "kiosk.doctor.central",
 )
 """Modules whose ``DOCTOR_CHECKS`` list is run after the built-in ones; missing ones are skipped."""

@@ -144,6 +144,11 @@ class KioskClock:
             return cls(base, source)
         return _Stopped(last, source)
 
+    @property
+    def source(self) -> ClockSource:
+        """Where this clock reads the machine's time."""
+        return self._source
+
     def now(self) -> float:
         """Kiosk seconds now."""
         return self._base + self._source.boottime()

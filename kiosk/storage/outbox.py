@@ -156,6 +156,9 @@ class Outbox:
         self.conn = db.conn
         self.clock: Callable[[], float] = clock or KioskClock.reading(db.conn).now
         """Kiosk-clock seconds (the store's clock; a read-only reader's view without one)."""
+        self.sending_listeners: list[Callable[[], None]] = []
+        """Called after :meth:`begin_send` committed, before the request leaves (the backup
+        stick's marker, :class:`kiosk.storage.backup.SendMarker`)."""
         self.listeners = listeners if listeners is not None else []
         """Called after a commit that made an entry ready to send (see :meth:`notify_queued`)."""
 
@@ -255,6 +258,8 @@ class Outbox:
                 "UPDATE outbox SET in_doubt = 1, credit_baseline = ? WHERE entry_id = ?",
                 (json.dumps(baseline) if baseline is not None else None, entry.entry_id),
             )
+        for listener in list(self.sending_listeners):
+            listener()
 
     def retry_later(
         self, entry: OutboxEntry, retry_at: float, reason: str, *, in_doubt: bool
