@@ -11,4 +11,4 @@ Sub-packages, with imports flowing one way
 - ``kiosk.cli``: the ``kiosk`` command.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

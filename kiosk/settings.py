@@ -56,6 +56,7 @@ __all__ = [
     "DEMO_STAFF_PIN_HASH",
     "HASH_PIN_HINT",
     "READER_KINDS",
+    "BackupSettings",
     "CentralSettings",
     "ConfigError",
     "DatabaseSettings",
@@ -65,6 +66,7 @@ __all__ = [
     "UiSettings",
     "check_credentials_file",
     "default_database_path",
+    "delivered_credential",
     "demo_settings",
     "load_settings",
     "resolve_config_path",
@@ -143,7 +145,9 @@ class CentralSettings:
     """How long one request may take before it counts as a transport failure (retried, S2)."""
 
     def read_api_key(self) -> str:
-        """Read the API key from ``credentials_file`` (checked again first) and return it.
+        """Read the API key and return it: the copy systemd delivered (``LoadCredential=``,
+        see :func:`delivered_credential`) when there is one, else ``credentials_file``
+        (checked again first; that is how the kiosk is run by hand).
 
         The key is registered with the log filter so that it can never reach a log line (S8).
         Returns an empty string for the demo settings, which have no credentials file.
@@ -153,17 +157,27 @@ class CentralSettings:
         """
         if self.credentials_file is None:
             return ""
-        problem = check_credentials_file(self.credentials_file)
-        if problem:
-            raise ConfigError(problem)
+        delivered = delivered_credential()
+        source = delivered or self.credentials_file
+        if delivered is None:
+            problem = check_credentials_file(self.credentials_file)
+            if problem:
+                raise ConfigError(problem)
         try:
-            text = self.credentials_file.read_text(encoding="utf-8")
+            text = source.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(
-                f"central.credentials_file: cannot read {self.credentials_file}: {error.strerror}"
+                f"central.credentials_file: cannot read {source}: {error.strerror}"
             ) from None
-        lines = [line.strip() for line in text.splitlines()]
-        key = next((line for line in lines if line and not line.startswith("#")), "")
+        key = _first_key(text)
+        if not key and delivered is not None:
+            # The unit's SetCredential= default: systemd found no key to hand over.
+            raise ConfigError(
+                "central.credentials_file: systemd handed over no API key (the unit's "
+                f"LoadCredential=api-key:{DEFAULT_CONFIG_PATH.parent / 'credentials'}): that "
+                "file is missing or empty; put the key (the user_password) on its first line, "
+                "then restart the service"
+            )
         if not key:
             raise ConfigError(
                 f"central.credentials_file: {self.credentials_file} is empty; "
@@ -208,6 +222,18 @@ class UiSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BackupSettings:
+    """Copies of the database on a second medium (a USB stick), for when the SD card dies."""
+
+    path: Path | None = None
+    """A folder on the second medium; ``None``: no backups."""
+    interval_minutes: int = 15
+    """Minutes between copies while the kiosk runs (one more when it stops), 1..1440."""
+    warn_after_hours: int = 24
+    """``kiosk doctor`` warns when the last copy is older than this, 1..8760."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the kiosk is configured with. Holds no secret (see ``read_api_key``)."""
 
@@ -223,8 +249,35 @@ class Settings:
     """The sync worker."""
     ui: UiSettings
     """The TUI."""
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    """Backups of the database."""
     source: Path | None = None
     """The file these settings came from; ``None`` for the demo defaults."""
+
+
+SYSTEMD_CREDENTIAL = "api-key"
+"""The name under which the units hand over the API key (``LoadCredential=api-key:...``)."""
+
+
+def delivered_credential(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The API key file systemd delivered to this service, or None when not run that way.
+
+    Under a unit with ``LoadCredential=api-key:/etc/kiosk/credentials``, systemd reads the file
+    as root before the service starts and puts a copy, readable by the service's user only, in
+    ``$CREDENTIALS_DIRECTORY``; the service itself needs no access to ``/etc/kiosk/credentials``.
+    """
+    env = os.environ if environ is None else environ
+    directory = env.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return None
+    path = Path(directory) / SYSTEMD_CREDENTIAL
+    return path if path.is_file() else None
+
+
+def _first_key(text: str) -> str:
+    """The first line that is neither blank nor a ``#`` comment, stripped ("" if none)."""
+    lines = (line.strip() for line in text.splitlines())
+    return next((line for line in lines if line and not line.startswith("#")), "")
 
 
 def resolve_config_path(
@@ -361,9 +414,9 @@ def _parse(
     store_name = top.text("store_name", Settings.store_name)
     tables = {
         name: Table(top.get(name, required=False) or {}, name, problems)
-        for name in ("database", "reader", "central", "sync", "ui")
+        for name in ("database", "reader", "central", "sync", "ui", "backup")
     }
-    db, reader, central, sync, ui = tables.values()
+    db, reader, central, sync, ui, backup = tables.values()
 
     db_path = db.path("path", default_database_path(env))
     if env.get(DB_ENV):
@@ -399,9 +452,15 @@ def _parse(
         if len(value) > limit:
             problems.append(f"ui.{key}: at most {limit} characters, got {len(value)}")
 
+    backup_path = backup.path("path", None) if "path" in backup.data else None  # optional
+    backup_every = backup.number("interval_minutes", BackupSettings.interval_minutes, 1, 1440)
+    backup_warn = backup.number("warn_after_hours", BackupSettings.warn_after_hours, 1, 8760)
+
     for table in (top, *tables.values()):
         table.finish()
-    if check_credentials and credentials is not None and credentials.is_absolute():
+    # Under a unit with LoadCredential=, systemd reads the file as root; we need no access.
+    delivered = delivered_credential(env) is not None
+    if check_credentials and not delivered and credentials and credentials.is_absolute():
         problem = check_credentials_file(credentials)
         if problem:
             problems.append(problem)
@@ -429,6 +488,9 @@ def _parse(
             pin_max_tries=tries,
             custom_date_label=date_label,
             custom_date_hint=date_hint,
+        ),
+        backup=BackupSettings(
+            path=backup_path, interval_minutes=backup_every, warn_after_hours=backup_warn
         ),
         source=source,
     )

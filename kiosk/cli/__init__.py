@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.app",
     "kiosk.cli.system",
     "kiosk.cli.status",
+    "kiosk.cli.maintenance",
+    "kiosk.cli.backup",
 )
 """Modules that add sub-commands; a module that does not exist yet is skipped."""
 
@@ -39,6 +41,9 @@ COMMAND_HOMES: dict[str, str] = {
     "config": "kiosk.cli.system",
     "doctor": "kiosk.cli.system",
     "status": "kiosk.cli.status",
+    "migrate": "kiosk.cli.maintenance",
+    "backup": "kiosk.cli.backup",
+    "restore": "kiosk.cli.backup",
 }
 """Which module registers each top-level command: running one imports only its module, so
 ``kiosk run`` does not pay for the HTTP client and server imports before its first frame."""
@@ -80,6 +85,11 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
         prog="kiosk",
         description="Loyalty-card kiosk: swipe, PIN, balance, offline-first sync.",
     )
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="print the release and the database schema it writes, and exit",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in modules:
         try:
@@ -90,6 +100,27 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
             raise
         module.register(subparsers)
     return parser
+
+
+def version_text() -> str:
+    """``kiosk 0.2.0 (database schema 5)``: what ``kiosk --version`` prints."""
+    import kiosk
+    from kiosk.storage.migrations import SCHEMA_VERSION  # late: --help stays fast
+
+    return f"kiosk {kiosk.__version__} (database schema {SCHEMA_VERSION})"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(
+            kwargs.get("help", "")
+        ))
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(version_text())
+        parser.exit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

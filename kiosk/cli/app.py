@@ -126,7 +126,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    from kiosk.cli.backup import backup_schedule, mark_sends
+
     runner = None if args.offline else sync_runner_for(settings, store, pull_every=args.pull_every)
+    mark_sends(settings, store)
+    backups = backup_schedule(settings, store)
     # After the last message for the person at the terminal: from here on it is the app's.
     configure_logging(db_path.parent)
     with store:
@@ -134,11 +138,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             store,
             config=KioskConfig.from_settings(settings, freeze_gc=True),
             reader_spec=_with_card_rules(args.reader or settings.reader.spec, settings),
-            sync_runner=runner,
+            sync_runner=with_backups(runner, backups.run if backups else None),
             handle_signals=True,
             systemd=SystemdHooks.from_env(),
         )
-        return run_app(app)
+        try:
+            return run_app(app)
+        finally:
+            if backups is not None:
+                backups.final()  # the copy made when the kiosk stops
 
 
 def _with_card_rules(spec: str, settings: Any) -> str:
@@ -149,6 +157,29 @@ def _with_card_rules(spec: str, settings: Any) -> str:
         return with_options(spec, settings.reader.card_rule_options())
     except ValueError:
         return spec  # a bad spec is reported as the reader's status when it is opened
+
+
+def with_backups(
+    runner: Callable[[], Awaitable[None]] | None, backups: Callable[[], Awaitable[None]] | None
+) -> Callable[[], Awaitable[None]] | None:
+    """One background job for the app: the sync service and the periodic backups side by side
+    (either may be absent: ``--offline`` still backs up). If one fails, both stop and the app
+    starts them again."""
+    if backups is None or runner is None:
+        return runner or backups
+
+    async def both() -> None:
+        import asyncio
+
+        async with asyncio.TaskGroup() as jobs:
+            jobs.create_task(_awaited(runner))
+            jobs.create_task(_awaited(backups))
+
+    return both
+
+
+async def _awaited(job: Callable[[], Awaitable[None]]) -> None:
+    await job()
 
 
 def sync_runner_for(

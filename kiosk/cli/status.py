@@ -52,16 +52,22 @@ def _item(label: str, *paragraphs: str) -> list[str]:
     return lines
 
 
-def _when(iso: str, now: dt.datetime) -> str:
-    """An ISO UTC time as local time with its age: ``2025-06-01 09:12 CEST (4 h ago)``."""
+def _when(iso: str, age: float | None, now: dt.datetime) -> str:
+    """An ISO UTC time as local time with its age: ``2025-06-01 09:12 CEST (4 h ago)``. The
+    age is the kiosk clock's when known (the wall clock may have jumped since)."""
     moment = dt.datetime.fromisoformat(iso)
-    return f"{moment.astimezone():%Y-%m-%d %H:%M %Z} ({age_text(now - moment)} ago)"
+    elapsed = dt.timedelta(seconds=age) if age is not None else now - moment
+    return f"{moment.astimezone():%Y-%m-%d %H:%M %Z} ({age_text(elapsed)} ago)"
 
 
 def _central(status: SyncStatus, now: dt.datetime) -> list[str]:
     if status.last_contact_at is None and not status.last_failure:
         return _item("Central API", "no contact yet (nothing was sent since the install).")
-    last = _when(status.last_contact_at, now) if status.last_contact_at else "never"
+    last = (
+        _when(status.last_contact_at, status.last_contact_age, now)
+        if status.last_contact_at
+        else "never"
+    )
     if status.online:
         return _item("Central API", f"online. Last good contact {last}.")
     return _item(
@@ -71,10 +77,10 @@ def _central(status: SyncStatus, now: dt.datetime) -> list[str]:
     )
 
 
-def _queue(status: SyncStatus, limit_hours: int, now: dt.datetime) -> list[str]:
-    if status.pending == 0 or status.oldest_pending_at is None:
+def _queue(status: SyncStatus, limit_hours: int) -> list[str]:
+    if status.pending == 0 or status.oldest_pending_age is None:
         return _item("Queue", "nothing waiting to be sent.")
-    age = age_text(now - dt.datetime.fromisoformat(status.oldest_pending_at))
+    age = age_text(dt.timedelta(seconds=status.oldest_pending_age))
     waiting = f"{status.pending} change{'s' if status.pending != 1 else ''} waiting"
     if not status.stale:
         return _item("Queue", f"{waiting}, the oldest {age} old.")
@@ -124,13 +130,13 @@ def status_lines(
     if conn is not None:
         try:
             limit = settings.sync.stale_after_hours
-            status = read_status(Database(conn), stale_after=dt.timedelta(hours=limit), now=now)
+            status = read_status(Database(conn), stale_after=dt.timedelta(hours=limit))
             customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
         except sqlite3.Error as error:
             database.append(f"Its tables cannot be read ({error}). Run: kiosk doctor")
             result = 2
         else:
-            lines += _central(status, now) + _queue(status, limit, now)
+            lines += _central(status, now) + _queue(status, limit)
             lines += _attention(status.attention)
             if status.stale or status.attention:
                 result = max(result, 1)

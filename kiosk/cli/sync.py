@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from kiosk.central.client import CentralError
+from kiosk.cli.backup import backup_schedule, mark_sends
 from kiosk.cli.common import add_store_options, open_store
 from kiosk.logging_setup import setup_logging
 from kiosk.settings import ConfigError, Settings, load_settings
@@ -63,6 +64,7 @@ def _run_job(
         print(f"error: {error}", file=sys.stderr)
         return 1
     store = open_store(args, settings.database.path)
+    mark_sends(settings, store)
 
     async def go() -> int:
         try:
@@ -119,7 +121,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
         if args.pull_every is not None:
             service.timing = replace(service.timing, pull_interval=args.pull_every)
-        await service.run(stop)
+        schedule = backup_schedule(settings, service.store)
+        if schedule is None:
+            await service.run(stop)
+            return 0
+        try:
+            async with asyncio.TaskGroup() as jobs:
+                jobs.create_task(service.run(stop))
+                jobs.create_task(schedule.run(stop))
+        finally:
+            schedule.final()  # the copy made when the service stops
         return 0
 
     backoff = Backoff(base_seconds=args.backoff_base, cap_seconds=args.backoff_cap)

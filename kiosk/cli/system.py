@@ -167,7 +167,12 @@ DOCTOR_CHECKS: list[DoctorCheck] = [
 ]
 """The built-in checks, run in this order."""
 
-DOCTOR_CHECK_MODULES: tuple[str, ...] = ("kiosk.doctor.database", "kiosk.doctor.central")
+DOCTOR_CHECK_MODULES: tuple[str, ...] = (
+    "kiosk.doctor.timekeeping",
+    "kiosk.doctor.database",
+    "kiosk.doctor.backup",
+    "kiosk.doctor.central",
+)
 """Modules whose ``DOCTOR_CHECKS`` list is run after the built-in ones; missing ones are skipped."""
 
 

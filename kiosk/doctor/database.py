@@ -26,7 +26,12 @@ from sqlite_utils import Database
 
 from kiosk.doctor.checkup import Check, DoctorCheck, DoctorContext
 from kiosk.storage.database import database_bytes, open_read_only
-from kiosk.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from kiosk.storage.migrations import (
+    SCHEMA_VERSION,
+    file_versions,
+    incompatibility,
+    known_names,
+)
 from kiosk.storage.outbox import Outbox
 
 MIN_FREE_BYTES = 50 * 1024 * 1024
@@ -141,44 +146,39 @@ def check_database_integrity(ctx: DoctorContext) -> Check:
 
 
 def check_schema_version(ctx: DoctorContext) -> Check:
-    """The file's schema is the one this software writes (older is upgraded at the next start)."""
+    """The file's schema is one this software can use (older is upgraded at the next start; a
+    newer release's file only when that release declared it usable by ours)."""
     name = "database schema"
     with _database(ctx, name) as conn:
         if isinstance(conn, Check):
             return conn
-        has_table = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-            (MIGRATIONS.migrations_table,),
-        ).fetchone()
-        applied = (
-            [
-                str(row[0])
-                for row in conn.execute(
-                    f"SELECT name FROM {MIGRATIONS.migrations_table} WHERE migration_set = ?",
-                    (MIGRATIONS.name,),
-                )
-            ]
-            if has_table
-            else []
-        )
-    # Every migration is pending on an empty database: the names this software knows.
-    known = {migration.name for migration in MIGRATIONS.pending(Database(memory=True))}
+        version, applied, _ = file_versions(conn)
+        refused = incompatibility(conn)
+    known = known_names()
     unknown = [migration for migration in applied if migration not in known]
-    version = len(applied)
-    if unknown:
+    if refused is not None:
+        unknown_text = f" (it does not know {', '.join(unknown[:3])})" if unknown else ""
         return Check(
             name,
             False,
-            f"version {version}, but this kiosk software knows only {SCHEMA_VERSION} "
-            f"(it does not know {', '.join(unknown[:3])})",
+            f"version {version}, but this kiosk software knows only {SCHEMA_VERSION}"
+            f"{unknown_text}",
             "this kiosk software is older than the database: upgrade it "
             "(git pull && sudo systemd/install.sh)",
         )
-    if version < SCHEMA_VERSION:
+    if version > SCHEMA_VERSION:
         return Check(
             name,
             True,
-            f"version {version} of {SCHEMA_VERSION}: will be upgraded at next start",
+            f"version {version}, from a newer release that keeps it usable by this one "
+            f"({SCHEMA_VERSION})",
+        )
+    pending = [migration for migration in known if migration not in applied]
+    if pending:
+        return Check(
+            name,
+            True,
+            f"version {len(applied)} of {SCHEMA_VERSION}: will be upgraded at next start",
         )
     return Check(name, True, f"version {version} (current)")
 
@@ -209,12 +209,12 @@ def check_sync_queue(ctx: DoctorContext) -> Check:
         assert ctx.settings is not None  # _database skips without settings
         limit = ctx.settings.sync.stale_after_hours
         db = Database(conn)
-        queue = Outbox(db)
+        queue = Outbox(db)  # ages on the kiosk's clock: true whatever the wall clock did
         pending = queue.counts().get("pending", 0)
-        oldest = queue.oldest_pending_at()
+        oldest = queue.oldest_pending_age()
     if pending == 0 or oldest is None:
         return Check(name, True, "nothing waiting to be sent")
-    age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(oldest)
+    age = dt.timedelta(seconds=oldest)
     waiting = f"{pending} change{'s' if pending != 1 else ''} waiting"
     if age <= dt.timedelta(hours=limit):
         return Check(name, True, f"{waiting}, the oldest {age_text(age)} old (limit {limit} h)")

@@ -9,6 +9,7 @@ it is delivered.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import uuid
@@ -28,6 +29,7 @@ from kiosk.domain.fields import (
 from kiosk.domain.secrets import hash_secret, mask_card, verify_secret
 from kiosk.storage.audit import record_audit
 from kiosk.storage.balances import add_to_balance
+from kiosk.storage.clock import ClockSource, KioskClock
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
@@ -151,23 +153,39 @@ class _SqliteView:
 class Store:
     """One SQLite file of customer data; see the module docstring."""
 
-    def __init__(self, path: str | Path, *, rng: random.Random | None = None) -> None:
-        """Open the file (creating it and running migrations as needed)."""
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        rng: random.Random | None = None,
+        clock_source: ClockSource | None = None,
+    ) -> None:
+        """Open the file (creating it and running migrations as needed); ``clock_source``
+        replaces the machine's boot clock (tests)."""
         self.path = Path(path)
         self.db = connect(self.path)
         self._rng = rng or random.SystemRandom()
-        with write_transaction(self.db):
-            migrate(self.db)
+        try:
+            with write_transaction(self.db):
+                migrate(self.db)
+            self.clock = KioskClock.start(self.db, clock_source)
+            """The clock every duration is measured on (:mod:`kiosk.storage.clock`)."""
+        except StoreError:
+            self.db.close()  # a file from a newer release, say: leave it as it was
+            raise
         self.view = _SqliteView(self)
         self.queued_listeners: list[Callable[[], None]] = []
         """Called after each commit that queued something (the sync service's ``wake``), from
         the thread that committed it. A store opened on the same file for work off the UI
         thread shares its listeners (:mod:`kiosk.ui.background`)."""
-        self.outbox = Outbox(self.db, self.queued_listeners)
+        self.outbox = Outbox(self.db, self.queued_listeners, clock=self.clock.now)
         """The queue of requests for the central API in this file."""
 
     def close(self) -> None:
-        """Close the connection."""
+        """Write down the kiosk time (a clean stop loses none of it), close the connection."""
+        # A full or read-only disk must not block a stop.
+        with contextlib.suppress(StoreError), write_transaction(self.db):
+            self.clock.mark(self.db.conn)
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -265,8 +283,16 @@ class Store:
         entry_id = uuid.uuid4().hex
         self.db.conn.execute(
             "INSERT INTO outbox (entry_id, created_at, customer_code, action, local_status, "
-            "request) VALUES (?, ?, ?, ?, ?, ?)",
-            (entry_id, now, plan.code, action, plan.status, json.dumps(kept)),
+            "request, created_clock) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry_id,
+                now,
+                plan.code,
+                action,
+                plan.status,
+                json.dumps(kept),
+                self.clock.mark(self.db.conn),  # the entry's age is measured on this clock
+            ),
         )
         return entry_id
 

@@ -1,14 +1,33 @@
 """The schema of the local store, as an ordered set of migrations run at every open.
 
 sqlite-utils records each applied migration in ``_sqlite_migrations``; re-running is a no-op.
-Never edit a migration once it has shipped: add a new one. (The reference server has a schema of
-its own, in :mod:`kiosk.reference.store`.)
+Migrations only go forward: never edit or remove one once it has shipped, add a new one
+(``tests/upgrade`` opens databases written by every release and checks exactly that). (The
+reference server has a schema of its own, in :mod:`kiosk.reference.store`.)
+
+Versions. The schema version is the number of migrations applied; :func:`migrate` also records it
+in the file's header (``PRAGMA user_version``) and records, in the ``state`` table, the oldest
+schema whose software may still use the file (:data:`OLDEST_READER`). Before it changes anything
+it checks that this software may use the file at all (:func:`check_compatible`): a file written by
+a newer release is refused with :class:`SchemaTooNew`, unless that release declared it still
+usable by ours (its migrations only added things we can ignore), which is what lets
+``install.sh --rollback`` go back one release without losing the queue.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+import kiosk
+from kiosk.storage.database import StoreError
+from kiosk.storage.pin_locks import MAX_LOCK_SECONDS
+
+LONGEST_RETRY_SECONDS = 300.0
+"""The longest wait between two attempts of the sync worker's backoff (``Backoff.cap_seconds``)."""
 
 MIGRATIONS = Migrations("kiosk")
 """The kiosk's migration set; :data:`SCHEMA_VERSION` counts its members."""
@@ -166,10 +185,131 @@ def m005_replaced_cards(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m006_kiosk_clock(db: Database) -> None:
+    """Deadlines and ages on the kiosk's clock (:mod:`kiosk.storage.clock`), which never jumps
+    with the wall clock. The wall-clock columns stay, written for people and for the release
+    before this one (which still reads them: :data:`OLDEST_READER` is unchanged).
+
+    Kiosk time starts at 0 when a file first gets its clock, right after this migration; a wait
+    already running carries over as what the wall clock says is left of it, within its limits
+    (a retry within the longest backoff, a lock within the longest lock), and a queued change
+    keeps the age the wall clock gives it.
+    """
+    db.execute("ALTER TABLE outbox ADD COLUMN retry_at_clock REAL NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE outbox ADD COLUMN created_clock REAL")
+    db.execute("ALTER TABLE pin_locks ADD COLUMN locked_until_clock REAL NOT NULL DEFAULT 0")
+    wall = time.time()
+    db.execute(
+        "UPDATE outbox SET retry_at_clock = max(0, min(next_attempt_at - ?, ?)) "
+        "WHERE state = 'pending'",
+        (wall, LONGEST_RETRY_SECONDS),
+    )
+    db.execute(
+        "UPDATE outbox SET created_clock = "
+        "-max(0, ? - (julianday(created_at) - 2440587.5) * 86400.0)",
+        (wall,),
+    )
+    db.execute(
+        "UPDATE pin_locks SET locked_until_clock = max(0, min(locked_until - ?, ?))",
+        (wall, MAX_LOCK_SECONDS),
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 
+OLDEST_READER = 4
+"""The oldest schema version whose software may still use a file migrated by this code.
+
+4 is release 0.1.0. Raise it to the new :data:`SCHEMA_VERSION` in the release whose migration
+changes something older software relies on: a renamed or dropped column, a column given a new
+meaning, a NOT NULL column without a default, a new kind of outbox entry an older release would
+send wrongly. A file marked so is refused by older releases instead of being misread."""
+
+OLDEST_READER_KEY = "schema.oldest_reader"
+"""The ``state`` row holding the file's :data:`OLDEST_READER`."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer release that this software cannot use safely."""
+
+
+def known_names() -> list[str]:
+    """The names of this software's migrations, in order."""
+    return [migration.name for migration in MIGRATIONS._migrations]
+
+
+def file_versions(conn: sqlite3.Connection) -> tuple[int, list[str], int | None]:
+    """What a file says about its schema, read-only: (recorded version, applied migration
+    names, oldest reader or None when not recorded)."""
+    recorded = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = {
+        str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    applied: list[str] = []
+    if MIGRATIONS.migrations_table in tables:
+        applied = [
+            str(row[0])
+            for row in conn.execute(
+                f"SELECT name FROM {MIGRATIONS.migrations_table} "
+                "WHERE migration_set = ? ORDER BY rowid",
+                (MIGRATIONS.name,),
+            )
+        ]
+    oldest: int | None = None
+    if "state" in tables:
+        row = conn.execute("SELECT value FROM state WHERE key = ?", (OLDEST_READER_KEY,)).fetchone()
+        if row is not None and str(row[0]).isdigit():
+            oldest = int(row[0])
+    return max(recorded, len(applied)), applied, oldest
+
+
+def incompatibility(conn: sqlite3.Connection) -> str | None:
+    """Why this software must not use the file, or None when it may (see the module docstring)."""
+    version, applied, oldest = file_versions(conn)
+    unknown = [name for name in applied if name not in known_names()]
+    if not unknown and version <= SCHEMA_VERSION:
+        return None
+    if oldest is not None and oldest <= SCHEMA_VERSION:
+        return None  # newer, but its release declared it usable by ours
+    return (
+        f"this database was written by a newer kiosk release (schema {version}) that kiosk "
+        f"{kiosk.__version__} (schema {SCHEMA_VERSION}) cannot use safely; nothing was changed. "
+        "Install the newer release again (systemd/install.sh), or restore a backup made by "
+        "this release (kiosk restore)"
+    )
+
+
+def check_compatible(db: Database) -> None:
+    """Refuse a file this software must not use, before anything is written to it.
+
+    Raises:
+        SchemaTooNew: with a message that says what to do.
+    """
+    problem = incompatibility(db.conn)
+    if problem is not None:
+        raise SchemaTooNew(problem[0].upper() + problem[1:])
+
 
 def migrate(db: Database) -> None:
-    """Apply every pending migration; safe to call on every open."""
+    """Check the file may be used, apply every pending migration, record the versions.
+
+    Safe to call on every open; a file already current is not written to.
+
+    Raises:
+        SchemaTooNew: the file belongs to a newer release (see :func:`check_compatible`).
+    """
+    check_compatible(db)
     MIGRATIONS.apply(db)
+    version, _, oldest = file_versions(db.conn)
+    if int(db.conn.execute("PRAGMA user_version").fetchone()[0]) < version:
+        db.conn.execute(f"PRAGMA user_version = {int(version)}")
+    if oldest is None or oldest < OLDEST_READER:
+        db.conn.execute(
+            "INSERT INTO state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (OLDEST_READER_KEY, str(OLDEST_READER)),
+        )
+
+

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 
 from kiosk.domain.fields import SECRET_FIELDS
 from kiosk.storage.audit import record_audit
+from kiosk.storage.clock import KioskClock, record_time
 from kiosk.storage.codes import adopt_code
 from kiosk.storage.database import utc_now, write_transaction
 
@@ -45,19 +46,31 @@ AND o.seq = (SELECT min(p.seq) FROM outbox AS p
 _READY = f"""
 SELECT {_COLUMNS}
 FROM outbox AS o
-WHERE {_HEAD} AND o.next_attempt_at <= :now
+WHERE {_HEAD} AND o.retry_at_clock <= :now
 ORDER BY o.seq
 LIMIT :limit
 """
 
 _NEXT_DUE = """
-SELECT min(o.next_attempt_at)
+SELECT min(o.retry_at_clock)
 FROM (SELECT min(seq) AS seq FROM outbox WHERE state IN ('pending', 'attention')
       GROUP BY customer_code) AS heads
 JOIN outbox AS o ON o.seq = heads.seq
 WHERE o.state = 'pending'
 """
-"""The earliest retry time among heads, from one pass over the (state, customer, seq) index."""
+"""The earliest retry time among heads, from one pass over the (state, customer, seq) index.
+
+Retry times and ages are on the kiosk's clock (:mod:`kiosk.storage.clock`), which no change of
+the wall clock moves; ``next_attempt_at`` (wall clock) is written beside it for people and for
+the release before this one."""
+
+_OLDEST_AGE = """
+SELECT max(coalesce(:now - created_clock,
+                    max(0, :wall - (julianday(created_at) - 2440587.5) * 86400.0)))
+FROM outbox WHERE state = 'pending'
+"""
+"""Age of the oldest waiting entry on the kiosk's clock (one written by an older release, with
+no kiosk time, by the wall clock)."""
 
 
 @dataclass(frozen=True)
@@ -132,9 +145,20 @@ def _entry(row: tuple[Any, ...]) -> OutboxEntry:
 class Outbox:
     """The outbox table of one database; see the module docstring."""
 
-    def __init__(self, db: Database, listeners: list[Callable[[], None]] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        listeners: list[Callable[[], None]] | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.db = db
         self.conn = db.conn
+        self.clock: Callable[[], float] = clock or KioskClock.reading(db.conn).now
+        """Kiosk-clock seconds (the store's clock; a read-only reader's view without one)."""
+        self.sending_listeners: list[Callable[[], None]] = []
+        """Called after :meth:`begin_send` committed, before the request leaves (the backup
+        stick's marker, :class:`kiosk.storage.backup.SendMarker`)."""
         self.listeners = listeners if listeners is not None else []
         """Called after a commit that made an entry ready to send (see :meth:`notify_queued`)."""
 
@@ -181,6 +205,13 @@ class Outbox:
         ).fetchone()
         return row[0] if row else None
 
+    def oldest_pending_age(self) -> float | None:
+        """Seconds the oldest waiting entry has waited, on the kiosk's clock (None: none)."""
+        row = self.conn.execute(
+            _OLDEST_AGE, {"now": self.clock(), "wall": time.time()}
+        ).fetchone()
+        return max(0.0, float(row[0])) if row and row[0] is not None else None
+
     def undelivered_requests(self) -> list[tuple[str, dict[str, str], bool]]:
         """(customer code, request, in doubt) of every entry still to be delivered, in
         creation order: what a pull must not overwrite (S7)."""
@@ -198,7 +229,7 @@ class Outbox:
         """The oldest pending entry of each customer whose retry time has come, in creation
         order, leaving out customers in ``exclude`` (already being served)."""
         rows = self.conn.execute(
-            _READY, {"now": time.time() if now is None else now, "limit": limit + len(exclude)}
+            _READY, {"now": self.clock() if now is None else now, "limit": limit + len(exclude)}
         ).fetchall()
         found = [_entry(row) for row in rows]
         return [entry for entry in found if entry.customer_code not in exclude][:limit]
@@ -227,18 +258,29 @@ class Outbox:
                 "UPDATE outbox SET in_doubt = 1, credit_baseline = ? WHERE entry_id = ?",
                 (json.dumps(baseline) if baseline is not None else None, entry.entry_id),
             )
+        for listener in list(self.sending_listeners):
+            listener()
 
     def retry_later(
         self, entry: OutboxEntry, retry_at: float, reason: str, *, in_doubt: bool
     ) -> None:
-        """Try again at ``retry_at`` (S2). ``in_doubt``: the request may have been applied, so
-        the next attempt checks first (S5); otherwise it certainly did not arrive."""
+        """Try again at ``retry_at``, kiosk-clock seconds (S2). ``in_doubt``: the request may
+        have been applied, so the next attempt checks first (S5); otherwise it certainly did
+        not arrive."""
+        now = self.clock()
         with write_transaction(self.db):
             self.conn.execute(
-                "UPDATE outbox SET in_doubt = ?, attempts = attempts + 1, next_attempt_at = ?, "
-                "last_error = ? WHERE entry_id = ?",
-                (int(in_doubt), retry_at, reason, entry.entry_id),
+                "UPDATE outbox SET in_doubt = ?, attempts = attempts + 1, retry_at_clock = ?, "
+                "next_attempt_at = ?, last_error = ? WHERE entry_id = ?",
+                (
+                    int(in_doubt),
+                    retry_at,
+                    time.time() + max(0.0, retry_at - now),  # the same moment, for people
+                    reason,
+                    entry.entry_id,
+                ),
             )
+            record_time(self.conn, now)  # a restart resumes the wait, never lengthens it
 
     def needs_attention(self, entry: OutboxEntry, message: str) -> None:
         """A definitive error or an undecidable doubt: park it for staff (S5, S6)."""
@@ -296,8 +338,8 @@ class Outbox:
             raise LookupError(f"No needs-attention entry with id {entry_id[:12]!r}")
         with write_transaction(self.db):
             self.conn.execute(
-                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, last_error = NULL "
-                "WHERE entry_id = ?",
+                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, retry_at_clock = 0, "
+                "last_error = NULL WHERE entry_id = ?",
                 (found.entry_id,),
             )
             record_audit(self.db, actor, "outbox.retry", f"entry {found.entry_id[:8]}")

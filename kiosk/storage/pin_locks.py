@@ -4,15 +4,20 @@ Provides :class:`PinLockState`, :func:`lock_state`, :func:`record_failure` and
 :func:`record_success`. After ``max_tries`` wrong PINs in a row the customer is locked for
 ``base_seconds``; every further lock doubles the time, until a correct PIN resets everything.
 State lives in SQLite, so pulling the plug does not give a thief three fresh tries. Times are
-wall-clock seconds (``time.time()``) passed in by the caller, so that tests control the clock.
+seconds on the kiosk's clock (:mod:`kiosk.storage.clock`, which no change of the wall clock
+moves), passed in by the caller, so that tests control the clock: a lock lasts as configured
+whatever the wall clock does. The wall-clock end is also written, for people and for the
+release before, which reads it.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from kiosk.storage.clock import record_time
 from kiosk.storage.database import write_transaction
 
 DEFAULT_MAX_TRIES = 3
@@ -32,7 +37,7 @@ class PinLockState:
     lock_count: int
     """Locks so far without a correct PIN in between (drives the doubling)."""
     locked_until: float
-    """Epoch seconds until which no PIN is accepted; 0 when never locked."""
+    """Kiosk-clock seconds until which no PIN is accepted; 0 when never locked."""
 
     def remaining(self, now: float) -> float:
         """Seconds left on the lock at ``now`` (0 when not locked)."""
@@ -49,7 +54,7 @@ _CLEAR = PinLockState(0, 0, 0.0)
 def lock_state(db: Database, code: str) -> PinLockState:
     """The stored state of ``code`` (no row means no failures)."""
     row = db.conn.execute(
-        "SELECT failures, lock_count, locked_until FROM pin_locks WHERE code = ?", (code,)
+        "SELECT failures, lock_count, locked_until_clock FROM pin_locks WHERE code = ?", (code,)
     ).fetchone()
     return PinLockState(int(row[0]), int(row[1]), float(row[2])) if row else _CLEAR
 
@@ -74,12 +79,16 @@ def record_failure(
             lock_count += 1
             until = now + min(base_seconds * 2 ** (lock_count - 1), MAX_LOCK_SECONDS)
             failures = 0
+        wall_until = time.time() + max(0.0, until - now) if until else 0.0  # for people
         db.conn.execute(
-            "INSERT INTO pin_locks (code, failures, lock_count, locked_until) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (code) DO UPDATE SET failures = excluded.failures, "
-            "lock_count = excluded.lock_count, locked_until = excluded.locked_until",
-            (code, failures, lock_count, until),
+            "INSERT INTO pin_locks (code, failures, lock_count, locked_until, locked_until_clock) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+            "failures = excluded.failures, lock_count = excluded.lock_count, "
+            "locked_until = excluded.locked_until, "
+            "locked_until_clock = excluded.locked_until_clock",
+            (code, failures, lock_count, wall_until, until),
         )
+        record_time(db.conn, now)  # a restart resumes the lock, never lengthens it
     return PinLockState(failures, lock_count, until)
 
 

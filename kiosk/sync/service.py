@@ -69,7 +69,7 @@ class SyncService:
         concurrency: int = 4,
         backoff: Backoff | None = None,
         timing: SyncTiming | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.store = store
         self.concurrency = concurrency

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -91,7 +90,7 @@ class SyncWorker:
         concurrency: int = 4,
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.store = store
         self.queue = store.outbox
@@ -99,7 +98,9 @@ class SyncWorker:
         self.concurrency = max(1, concurrency)
         self.backoff = backoff or Backoff()
         self.rng = rng or random.Random()
-        self.clock = clock
+        self.clock: Callable[[], float] = clock or store.clock.now
+        """Kiosk-clock seconds (:mod:`kiosk.storage.clock`): retries, heartbeat and contact
+        writes are timed on it, so a jump of the wall clock neither stalls nor storms them."""
         self._wake = asyncio.Event()
         self._last_contact: tuple[bool, str] | None = None
         self._last_contact_write = 0.0
@@ -172,7 +173,7 @@ class SyncWorker:
         now = self.clock()
         state = (ok, failure if not ok else "")
         if state != self._last_contact or now - self._last_contact_write >= CONTACT_WRITE_SECONDS:
-            record_contact(self.store.db, ok=ok, failure=failure)
+            record_contact(self.store.db, ok=ok, failure=failure, at=now)
             self._last_contact, self._last_contact_write = state, now
 
     async def _heartbeat(self) -> None:

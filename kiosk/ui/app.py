@@ -128,7 +128,10 @@ class KioskApp(Navigation):
         self.config = config
         """The configuration (screens and widgets read it through ``current_config``)."""
         self.clock: Clock = clock or time.time
-        """Wall-clock seconds: shown on screen and used for PIN locks."""
+        """Wall-clock seconds, shown on screen."""
+        self.elapsed: Clock = store.clock.now
+        """The clock PIN locks and queue ages run on: the store's kiosk clock, which no jump of
+        the wall clock moves (:mod:`kiosk.storage.clock`; tests give the store a fake source)."""
         self.set_reactive(KioskApp.wall_time, self.clock())
         self.reader_spec = reader_spec
         self._reader_opener = reader_opener
@@ -136,7 +139,7 @@ class KioskApp(Navigation):
         self._sync_runner = sync_runner
         stale_after = dt.timedelta(hours=self.config.stale_after_hours)
         self._status_reader = status_reader or (
-            lambda: read_status(store.db, stale_after=stale_after)
+            lambda: read_status(store.db, stale_after=stale_after, clock=self.elapsed)
         )
         self._survive_errors = survive_errors
         self._handle_signals = handle_signals
@@ -152,7 +155,7 @@ class KioskApp(Navigation):
         """The one inactivity timer: any key, click or swipe restarts it."""
         self._still_there: StillThere | None = None
         self._systemd = systemd
-        self.pin_screen = PinEntryScreen(store, self.clock)
+        self.pin_screen = PinEntryScreen(store, self.elapsed)
         """The one PIN screen, reused by every visit (see :mod:`kiosk.ui.screens.pin_entry`)."""
 
     # Lifecycle -------------------------------------------------------------------------------
@@ -310,7 +313,7 @@ class KioskApp(Navigation):
     def action_staff_login(self) -> None:
         """F9: ask for the staff PIN (only when a staff PIN is configured)."""
         if self.current_mode == KIOSK_MODE and self.config.staff_pin_hash:
-            self.show_flow(StaffLoginScreen(self.store, self.clock, actor="staff (PIN)"))
+            self.show_flow(StaffLoginScreen(self.store, self.elapsed, actor="staff (PIN)"))
 
     def action_cheat_sheet(self) -> None:
         """F1 in demo mode: the demo cards and PINs."""
@@ -367,7 +370,8 @@ def build_app(
         reader_opener: replaces ``device.readers.open_reader`` (tests, demos).
         sync_runner: async callable run as a worker that never exits the app.
         status_reader: replaces reading the sync status from the store's database.
-        clock: wall-clock seconds; frozen in snapshots, advanced in lock tests.
+        clock: wall-clock seconds, shown; frozen in snapshots. (PIN locks run on the store's
+            own clock, :attr:`Store.clock`.)
         timers: where the inactivity timer reads time and schedules itself; tests pass a fake
             whose time moves only when the test says.
         demo: turn on the demo cheat sheet (F1).

@@ -61,8 +61,8 @@ class Navigation(App[None]):
     """The local store (set by the app)."""
     config: KioskConfig
     """The configuration (set by the app)."""
-    clock: Clock
-    """Wall-clock seconds (set by the app)."""
+    elapsed: Clock
+    """The kiosk clock PIN locks run on, never moved by the wall clock (set by the app)."""
     pin_screen: PinEntryScreen
     """The one prebuilt PIN screen (set by the app)."""
     staff_actor: str | None = None
@@ -76,7 +76,7 @@ class Navigation(App[None]):
             step = after_swipe(
                 self.store,
                 card_number,
-                now=self.clock(),
+                now=self.elapsed(),
                 staff_card=self.config.staff_card_hash is not None,
             )
         except Exception as error:
@@ -90,7 +90,7 @@ class Navigation(App[None]):
             self.show_flow(
                 ChoosePinScreen(
                     self.store,
-                    self.clock,
+                    self.elapsed,
                     purpose="first",
                     code=step.code,
                     first_name=step.first_name,
@@ -116,7 +116,7 @@ class Navigation(App[None]):
             return  # something else started while the card was checked
         if is_staff:
             self.show_flow(
-                StaffLoginScreen(self.store, self.clock, actor=f"staff card {card_number[-4:]}")
+                StaffLoginScreen(self.store, self.elapsed, actor=f"staff card {card_number[-4:]}")
             )
         else:
             self.show_flow(RegisterOfferScreen(card_number))
@@ -154,7 +154,7 @@ class Navigation(App[None]):
     def _details_entered(self, message: RegisterScreen.DetailsEntered) -> None:
         screen = ChoosePinScreen(
             self.store,
-            self.clock,
+            self.elapsed,
             purpose="register",
             first_name=message.registration.get("first_name", ""),
             registration=message.registration,
@@ -174,7 +174,9 @@ class Navigation(App[None]):
 
     @on(HomeScreen.ChangePinChosen)
     def _change_pin_chosen(self, message: HomeScreen.ChangePinChosen) -> None:
-        self.show_flow(ChoosePinScreen(self.store, self.clock, purpose="change", code=message.code))
+        self.show_flow(
+            ChoosePinScreen(self.store, self.elapsed, purpose="change", code=message.code)
+        )
 
     @on(SessionEnded)
     def _session_ended(self, message: SessionEnded) -> None:

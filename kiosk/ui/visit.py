@@ -72,12 +72,12 @@ def locked_message(seconds: float) -> str:
 
 
 def after_swipe(store: Store, card_number: str, *, now: float, staff_card: bool) -> Step:
-    """The next step for ``card_number`` swiped at wall-clock time ``now``.
+    """The next step for ``card_number`` swiped at kiosk-clock time ``now``.
 
     Args:
         store: the local store.
         card_number: the card just swiped.
-        now: wall-clock seconds, for the PIN lock.
+        now: kiosk-clock seconds (the store's clock), for the PIN lock.
         staff_card: a staff card is configured, so an unknown card may be it.
 
     Raises:

@@ -129,7 +129,12 @@ def test_a_pending_change_older_than_the_stale_limit_fails_with_the_sync_fix(
     kiosk: Kiosk,
 ) -> None:
     old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=13)
-    set_outbox(kiosk.db, "UPDATE outbox SET created_at = ?", old.isoformat())
+    # Queued 13 h ago: by the wall clock (shown) and by the kiosk's clock (measured).
+    set_outbox(
+        kiosk.db,
+        "UPDATE outbox SET created_at = ?, created_clock = created_clock - 13 * 3600",
+        old.isoformat(),
+    )
     status, lines = doctor_lines(make_context(str(kiosk.config)))
     assert status == 1
     queue = line_of(lines, "sync queue")
@@ -173,6 +178,19 @@ def test_an_older_schema_passes_as_upgradable_and_a_newer_one_fails_with_upgrade
             "VALUES ('kiosk', ?, '2030-01-01')",
             name,
         )
+    # The newer release's migrations only added things: it declared the file usable by ours.
+    check = doctor.check_schema_version(make_context(str(kiosk.config)))
+    assert check.ok
+    assert check.detail == (
+        f"version {SCHEMA_VERSION + 1}, from a newer release that keeps it usable by this one "
+        f"({SCHEMA_VERSION})"
+    )
+    # It changed something older software relies on: refused, with the upgrade as the fix.
+    set_outbox(
+        kiosk.db,
+        "UPDATE state SET value = ? WHERE key = 'schema.oldest_reader'",
+        str(SCHEMA_VERSION + 1),
+    )
     check = doctor.check_schema_version(make_context(str(kiosk.config)))
     assert not check.ok
     assert "m004_from_the_future" in check.detail

@@ -7,13 +7,15 @@ instead of running them; ``--no-deps`` keeps pip from downloading the dependenci
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.system.conftest import tree
 
 REPO = Path(__file__).parents[2]
 
@@ -34,38 +36,9 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return src
 
 
-def run_install(source: Path, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "KIOSK_ROOT": str(root),
-        "KIOSK_SKIP_SYSTEM": "1",
-        "KIOSK_PIP_ARGS": "--no-deps",
-    }
-    env.pop("KIOSK_SRC", None)
-    result = subprocess.run(
-        ["bash", str(source / "systemd" / "install.sh"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-def tree(root: Path) -> dict[str, tuple[str, int, int, str]]:
-    """Every path under ``root`` with its type, mode, mtime (ns) and content hash."""
-    listing = {}
-    for path in sorted(root.rglob("*")):
-        info = path.lstat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-        kind = "l" if path.is_symlink() else "d" if path.is_dir() else "f"
-        listing[str(path.relative_to(root))] = (kind, info.st_mode, info.st_mtime_ns, digest)
-    return listing
-
-
-def test_install_uninstall_cycle_in_a_throw_away_root(source: Path, tmp_path: Path) -> None:
+def test_install_uninstall_cycle_in_a_throw_away_root(
+    source: Path, tmp_path: Path, run_install: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     root = tmp_path / "root"
     first = run_install(source, root)
 

@@ -53,7 +53,12 @@ def test_a_store_with_stale_and_refused_changes_shows_both_warnings_and_exits_1(
             store.db, ok=False, failure=f"Cannot reach the central API (card {CARDS[0]})"
         )
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE outbox SET created_at = ? WHERE seq = 1", (old.isoformat(),))
+        # Queued 13 h ago: by the wall clock (shown) and by the kiosk's clock (measured).
+        conn.execute(
+            "UPDATE outbox SET created_at = ?, created_clock = created_clock - 13 * 3600 "
+            "WHERE seq = 1",
+            (old.isoformat(),),
+        )
         conn.execute("UPDATE outbox SET state = 'attention', last_error = 'refused' WHERE seq = 3")
     config = write_config()  # stale after 12 h
     monkeypatch.chdir(tmp_path)  # a short path keeps the database line under 80 columns

@@ -116,7 +116,10 @@ def test_the_sync_unit_is_headless_and_the_cage_unit_runs_foot_under_cage() -> N
     assert sync["Type"] == "simple"
     assert "TTYPath" not in sync
     cage = {key: value for _, key, value in directives("kiosk-cage.service")}
-    assert cage["ExecStart"].startswith('/usr/bin/cage -- /usr/bin/foot -f "monospace:size=24" ')
+    assert cage["ExecStart"].startswith(
+        "/usr/bin/env XDG_RUNTIME_DIR=/run/kiosk-cage "
+        '/usr/bin/cage -- /usr/bin/foot -f "monospace:size=24" '
+    )
     assert cage["ExecStart"].endswith(
         "/opt/kiosk/venv/bin/kiosk run --config /etc/kiosk/kiosk.toml"
     )
@@ -163,3 +166,60 @@ def test_the_udev_rule_gives_known_readers_to_the_kiosk_group_with_a_stable_name
     }
     assert rules[0].startswith('ACTION=="remove", GOTO="kiosk_reader_end"')
     assert rules[-1] == 'LABEL="kiosk_reader_end"'
+
+
+SECURITY_LIMIT = 3.5
+"""Issue 16: every unit at this exposure or lower in ``systemd-analyze security``."""
+
+
+def exposure(unit: Path) -> float:
+    """The overall exposure ``systemd-analyze security --offline=yes`` gives ``unit``."""
+    result = subprocess.run(
+        [SYSTEMD_ANALYZE, "security", "--offline=yes", "--no-pager", str(unit)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Overall exposure level for \S+: (\d+\.\d)", result.stdout)
+    assert found, result.stdout + result.stderr
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_every_unit_scores_at_most_3_5_in_systemd_analyze_security(unit: str) -> None:
+    assert exposure(SYSTEMD_DIR / unit) <= SECURITY_LIMIT
+
+
+def test_the_security_score_would_catch_a_loosened_unit(tmp_path: Path) -> None:
+    """The check can fail: the cage unit without its sandbox scores 'exposed'."""
+    sandbox = ("Protect", "Private", "Restrict", "Device", "Capability", "SystemCall", "Lock")
+    lines = (SYSTEMD_DIR / "kiosk-cage.service").read_text().splitlines()
+    loose = tmp_path / "kiosk-cage.service"
+    loose.write_text("\n".join(line for line in lines if not line.startswith(sandbox)) + "\n")
+    assert exposure(loose) > SECURITY_LIMIT
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_every_unit_hands_the_api_key_over_with_load_credential(unit: str) -> None:
+    service = [(key, value) for section, key, value in directives(unit) if section == "Service"]
+    assert ("LoadCredential", "api-key:/etc/kiosk/credentials") in service
+    assert ("InaccessiblePaths", "-/etc/kiosk/credentials") in service
+    (default,) = [value for key, value in service if key == "SetCredential"]
+    assert default.startswith("api-key:#"), "the default must hold no key, only a comment"
+
+
+def test_the_cage_unit_still_gets_the_gpu_input_and_its_logind_seat() -> None:
+    service = [
+        (key, value) for section, key, value in directives("kiosk-cage.service")
+        if section == "Service"
+    ]
+    values = dict(service)
+    for device in ("char-drm rw", "char-input rw", "/dev/tty1 rw"):
+        assert ("DeviceAllow", device) in service
+    assert values["DevicePolicy"] == "closed"
+    assert set(values["SupplementaryGroups"].split()) == {"input", "dialout", "video", "render"}
+    assert values["PAMName"] == "login" and values["TTYPath"] == "/dev/tty1"
+    assert {"AF_UNIX", "AF_NETLINK"} <= set(values["RestrictAddressFamilies"].split())
+    assert values["RuntimeDirectory"] == "kiosk-cage"
+    assert "XDG_RUNTIME_DIR=/run/kiosk-cage " in values["ExecStart"]
+    assert "PrivateDevices" not in values and "PrivateUsers" not in values

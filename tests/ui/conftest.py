@@ -17,6 +17,7 @@ from textual.strip import Strip
 from device.swipe import BadSwipe, Swipe
 from kiosk.demo import DEMO_CARDS, seed_demo_store
 from kiosk.domain.secrets import hash_secret
+from kiosk.storage.clock import ClockSource
 from kiosk.storage.customer_store import Store
 from kiosk.ui.app import KioskApp, build_app
 from kiosk.ui.config import KioskConfig
@@ -125,10 +126,16 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "kiosk.db"
 
 
+def boot_clock(clock: FakeClock) -> ClockSource:
+    """The machine's boot clock as the fake clock: the store's kiosk clock (PIN locks, queue
+    ages) moves when the test advances it. Give it to every store a test opens."""
+    return ClockSource(boottime=clock.now, boot_id=lambda: "ui-test-boot")
+
+
 @pytest.fixture
-def store(db_path: Path) -> Store:
+def store(db_path: Path, clock: FakeClock) -> Store:
     # A seeded generator: customer codes (shown masked on some screens) are the same every run.
-    with Store(db_path, rng=random.Random(7)) as opened:
+    with Store(db_path, rng=random.Random(7), clock_source=boot_clock(clock)) as opened:
         seed_demo_store(opened)
         yield opened
 

@@ -17,6 +17,7 @@ from tests.ui.conftest import (
     JANE,
     NEW_CARD,
     bad_swipe,
+    boot_clock,
     on_screen,
     screen_svg,
     swipe,
@@ -94,7 +95,8 @@ async def test_three_wrong_pins_lock_the_card_and_a_new_app_on_the_same_file_is_
 
     from kiosk.storage.customer_store import Store
 
-    with Store(db_path) as reopened:  # a restart: a new store and a new app on the same file
+    # A restart: a new store and a new app on the same file, in the same boot.
+    with Store(db_path, clock_source=boot_clock(clock)) as reopened:
         again = make_app(on_store=reopened)
         async with again.run_test(size=(80, 25)) as pilot:
             swipe(again, BOB.card_number)

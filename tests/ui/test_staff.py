@@ -273,6 +273,10 @@ async def test_staff_see_a_stale_queue_past_the_configured_age(make_app, store) 
     """api-notes/S2: changes waiting longer than sync.stale_after_hours warn staff."""
     store.apply_edit({"card_number": JANE.card_number, "city": "Queued"})
     with write_transaction(store.db):
-        store.db.conn.execute("UPDATE outbox SET created_at = '2020-01-01T00:00:00+00:00'")
+        # Queued six years ago, by the wall clock and by the kiosk's clock (which measures).
+        store.db.conn.execute(
+            "UPDATE outbox SET created_at = '2020-01-01T00:00:00+00:00', "
+            "created_clock = created_clock - 6 * 365 * 86400"
+        )
     assert "STALE" in await staff_sync_line(make_app, 24.0)
     assert "STALE" not in await staff_sync_line(make_app, 24.0 * 365 * 100)

@@ -21,7 +21,9 @@ from kiosk.ui.messages import ActionFailed
 
 ResultType = TypeVar("ResultType")
 Clock = Callable[[], float]
-"""Wall-clock seconds (``time.time``); tests pass a fake one that moves when told to."""
+"""Seconds on a clock: the app's wall clock (shown), or the store's kiosk clock that PIN locks
+run on (:mod:`kiosk.storage.clock`, never moved by the wall clock); tests pass a fake one that
+moves when told to."""
 
 
 class KioskScreen(Screen[ResultType]):

@@ -55,7 +55,7 @@ class PinScreenBase(KioskScreen[None]):
         self.store = store
         """The local store: PIN hashes and the lock counters."""
         self.clock = clock
-        """Wall-clock seconds, for the PIN locks."""
+        """The kiosk clock the PIN locks run on (never moved by the wall clock)."""
         self.checking = False
         """A PIN is being checked or hashed in a worker thread: input is off meanwhile."""
 
