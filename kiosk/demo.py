@@ -39,6 +39,9 @@ class DemoCard:
     """Profile fields of the customer (empty for an unknown card)."""
     credits: tuple[tuple[str, str], ...] = ()
     """(campaign_id, auto_add) credits applied when seeding."""
+    registered_here: bool = False
+    """Registered on this kiosk (so it may choose its first PIN here, S9); the others came from
+    the central API, and this kiosk knows their PINs because they signed in here before."""
 
     @property
     def swipe_text(self) -> str:
@@ -78,6 +81,7 @@ DEMO_CARDS: tuple[DemoCard, ...] = (
         None,
         "no PIN yet: choose one (twice)",
         {"first_name": "Ana", "last_name": "Lopez"},
+        registered_here=True,
     ),
     DemoCard("New card", "6001000000000045", None, "unknown card: register, choose PIN"),
 )
@@ -99,7 +103,7 @@ def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> N
         request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
         if card.pin:
             request["customer_PIN"] = card.pin
-        code = store.seed_synced(request).code
+        code = store.seed_synced(request, registered_here=card.registered_here).code
         for campaign_id, amount in card.credits:
             store.seed_synced({"code": code, "campaign_id": campaign_id, "auto_add": amount})
 
@@ -149,6 +153,8 @@ class DemoSetup:
     directory: Path
     sync_runner: Callable[[], Awaitable[None]] | None
     server: Any = None
+    online_pins: Any = None
+    """The central API's PIN check (``OnlinePins.check``), when the central API runs."""
     notes: list[str] = field(default_factory=list)
     _tmp: Any = None
 
@@ -181,6 +187,7 @@ def _start_central(setup: DemoSetup) -> None:
     from kiosk.central.client import CentralClient
     from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
     from kiosk.reference.store import ReferenceStore
+    from kiosk.sync.pins import OnlinePins
     from kiosk.sync.service import SyncService
 
     central_path = setup.directory / "central.db"
@@ -189,6 +196,8 @@ def _start_central(setup: DemoSetup) -> None:
     setup.server = start_server(central_path)
     url = setup.server.url
     service = SyncService(setup.store, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
+    pins = OnlinePins(lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
+    setup.online_pins = pins.check
     setup.store.queued_listeners.append(service.wake)
     setup.sync_runner = service.run
     setup.notes.append(f"Central API (reference server) on {url}")

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from kiosk.settings import Settings
     from kiosk.storage.customer_store import Store
+    from kiosk.sync.pins import OnlinePins
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     runner = None if args.offline else sync_runner_for(settings, store, pull_every=args.pull_every)
+    pins = None if runner is None else online_pins_for(settings)
     # After the last message for the person at the terminal: from here on it is the app's.
     configure_logging(db_path.parent)
     with store:
@@ -137,6 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             sync_runner=runner,
             handle_signals=True,
             systemd=SystemdHooks.from_env(),
+            online_pins=None if pins is None else pins.check,
         )
         return run_app(app)
 
@@ -149,6 +152,19 @@ def _with_card_rules(spec: str, settings: Any) -> str:
         return with_options(spec, settings.reader.card_rule_options())
     except ValueError:
         return spec  # a bad spec is reported as the reader's status when it is opened
+
+
+def online_pins_for(settings: Settings) -> OnlinePins | None:
+    """The central API's check of a PIN the kiosk holds no hash of (S9), or None when the
+    credentials cannot be read (sync is off then too, and says why)."""
+    from kiosk.settings import ConfigError
+    from kiosk.sync.connect import client_factory
+    from kiosk.sync.pins import OnlinePins
+
+    try:
+        return OnlinePins(client_factory(settings))
+    except ConfigError:
+        return None
 
 
 def sync_runner_for(
@@ -209,6 +225,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             reader_spec="terminal",
             sync_runner=setup.sync_runner,
             handle_signals=True,
+            online_pins=setup.online_pins,
         )
         return run_app(app)
     finally:
