@@ -90,13 +90,14 @@ DEMO_BAD_SWIPE = ";E?"
 """A swipe the reader could not read."""
 
 
-def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
+def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> dict[str, str]:
     """Put the demo campaigns, custom fields and customers into ``store`` (idempotent enough:
     run it on an empty store). Edits are applied without queueing: this is "already synced"."""
     for campaign in DEMO_CAMPAIGNS:
         store.define_campaign(campaign)
     for definition in DEMO_CUSTOM_FIELDS:
         store.define_custom_field(definition)
+    codes: dict[str, str] = {}
     for card in cards:
         if not card.customer:
             continue
@@ -104,12 +105,17 @@ def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> N
         if card.pin:
             request["customer_PIN"] = card.pin
         code = store.seed_synced(request, registered_here=card.registered_here).code
+        codes[card.card_number] = code
         for campaign_id, amount in card.credits:
             store.seed_synced({"code": code, "campaign_id": campaign_id, "auto_add": amount})
+    return codes
 
 
-def _seed_demo_central(central: ReferenceStore, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
-    """The same demo data at the reference central API (its own file)."""
+def _seed_demo_central(
+    central: ReferenceStore, codes: dict[str, str], cards: tuple[DemoCard, ...] = DEMO_CARDS
+) -> None:
+    """The same demo data at the reference central API (its own file), under the same codes as
+    the kiosk's (rule M2 keeps a proposed code), as after a first sync."""
     for campaign in DEMO_CAMPAIGNS:
         central.define_campaign(campaign)
     for definition in DEMO_CUSTOM_FIELDS:
@@ -118,6 +124,7 @@ def _seed_demo_central(central: ReferenceStore, cards: tuple[DemoCard, ...] = DE
         if not card.customer:
             continue
         request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
+        request["code"] = codes[card.card_number]
         if card.pin:
             request["customer_PIN"] = card.pin
         code = central.apply_edit(request).code
@@ -173,17 +180,17 @@ def prepare_demo(*, with_central: bool = True) -> DemoSetup:
     tmp = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
     directory = Path(tmp.name)
     store = Store(directory / "kiosk.db")
-    seed_demo_store(store)
+    codes = seed_demo_store(store)
     setup = DemoSetup(store=store, directory=directory, sync_runner=None, _tmp=tmp)
     if with_central:
         try:
-            _start_central(setup)
+            _start_central(setup, codes)
         except Exception as error:  # the demo still works offline
             setup.notes.append(f"Central API not started ({type(error).__name__}): offline demo")
     return setup
 
 
-def _start_central(setup: DemoSetup) -> None:
+def _start_central(setup: DemoSetup, codes: dict[str, str]) -> None:
     from kiosk.central.client import CentralClient
     from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
     from kiosk.reference.store import ReferenceStore
@@ -192,7 +199,7 @@ def _start_central(setup: DemoSetup) -> None:
 
     central_path = setup.directory / "central.db"
     with ReferenceStore(central_path) as central:
-        _seed_demo_central(central)
+        _seed_demo_central(central, codes)
     setup.server = start_server(central_path)
     url = setup.server.url
     service = SyncService(setup.store, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
