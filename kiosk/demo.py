@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.fields import Campaign, CustomFieldDef
 from kiosk.storage.customer_store import Store
@@ -39,6 +39,9 @@ class DemoCard:
     """Profile fields of the customer (empty for an unknown card)."""
     credits: tuple[tuple[str, str], ...] = ()
     """(campaign_id, auto_add) credits applied when seeding."""
+    registered_here: bool = False
+    """Registered on this kiosk (so it may choose its first PIN here, S9); the others came from
+    the central API, and this kiosk knows their PINs because they signed in here before."""
 
     @property
     def swipe_text(self) -> str:
@@ -78,6 +81,7 @@ DEMO_CARDS: tuple[DemoCard, ...] = (
         None,
         "no PIN yet: choose one (twice)",
         {"first_name": "Ana", "last_name": "Lopez"},
+        registered_here=True,
     ),
     DemoCard("New card", "6001000000000045", None, "unknown card: register, choose PIN"),
 )
@@ -86,42 +90,46 @@ DEMO_BAD_SWIPE = ";E?"
 """A swipe the reader could not read."""
 
 
-class _DemoTarget(Protocol):
-    """Where the demo data goes: the kiosk's store or the reference server's."""
-
-    def define_campaign(self, campaign: Campaign) -> None: ...
-
-    def define_custom_field(self, definition: CustomFieldDef) -> None: ...
-
-
-def _seed(
-    target: _DemoTarget, apply: Callable[[dict[str, str]], str], cards: tuple[DemoCard, ...]
-) -> None:
-    """The demo campaigns, fields and customers; ``apply`` applies one edit, returns the code."""
+def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> dict[str, str]:
+    """Put the demo campaigns, custom fields and customers into ``store`` (idempotent enough:
+    run it on an empty store). Edits are applied without queueing: this is "already synced"."""
     for campaign in DEMO_CAMPAIGNS:
-        target.define_campaign(campaign)
+        store.define_campaign(campaign)
     for definition in DEMO_CUSTOM_FIELDS:
-        target.define_custom_field(definition)
+        store.define_custom_field(definition)
+    codes: dict[str, str] = {}
     for card in cards:
         if not card.customer:
             continue
         request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
         if card.pin:
             request["customer_PIN"] = card.pin
-        code = apply(request)
+        code = store.seed_synced(request, registered_here=card.registered_here).code
+        codes[card.card_number] = code
         for campaign_id, amount in card.credits:
-            apply({"code": code, "campaign_id": campaign_id, "auto_add": amount})
+            store.seed_synced({"code": code, "campaign_id": campaign_id, "auto_add": amount})
+    return codes
 
 
-def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
-    """Put the demo campaigns, custom fields and customers into ``store`` (run it on an empty
-    store). Edits are applied without queueing: this is "already synced"."""
-    _seed(store, lambda request: store.seed_synced(request).code, cards)
-
-
-def _seed_demo_central(central: ReferenceStore, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> None:
-    """The same demo data at the reference central API (its own file)."""
-    _seed(central, lambda request: central.apply_edit(request).code, cards)
+def _seed_demo_central(
+    central: ReferenceStore, codes: dict[str, str], cards: tuple[DemoCard, ...] = DEMO_CARDS
+) -> None:
+    """The same demo data at the reference central API (its own file), under the same codes as
+    the kiosk's (rule M2 keeps a proposed code), as after a first sync."""
+    for campaign in DEMO_CAMPAIGNS:
+        central.define_campaign(campaign)
+    for definition in DEMO_CUSTOM_FIELDS:
+        central.define_custom_field(definition)
+    for card in cards:
+        if not card.customer:
+            continue
+        request = {"card_number": card.card_number, **card.customer, "send_no_email": "yes"}
+        request["code"] = codes[card.card_number]
+        if card.pin:
+            request["customer_PIN"] = card.pin
+        code = central.apply_edit(request).code
+        for campaign_id, amount in card.credits:
+            central.apply_edit({"code": code, "campaign_id": campaign_id, "auto_add": amount})
 
 
 def cheat_sheet(cards: tuple[DemoCard, ...] = DEMO_CARDS) -> str:
@@ -152,6 +160,8 @@ class DemoSetup:
     directory: Path
     sync_runner: Callable[[], Awaitable[None]] | None
     server: Any = None
+    online_pins: Any = None
+    """The central API's PIN check (``OnlinePins.check``), when the central API runs."""
     notes: list[str] = field(default_factory=list)
     _tmp: Any = None
 
@@ -170,28 +180,31 @@ def prepare_demo(*, with_central: bool = True) -> DemoSetup:
     tmp = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
     directory = Path(tmp.name)
     store = Store(directory / "kiosk.db")
-    seed_demo_store(store)
+    codes = seed_demo_store(store)
     setup = DemoSetup(store=store, directory=directory, sync_runner=None, _tmp=tmp)
     if with_central:
         try:
-            _start_central(setup)
+            _start_central(setup, codes)
         except Exception as error:  # the demo still works offline
             setup.notes.append(f"Central API not started ({type(error).__name__}): offline demo")
     return setup
 
 
-def _start_central(setup: DemoSetup) -> None:
+def _start_central(setup: DemoSetup, codes: dict[str, str]) -> None:
     from kiosk.central.client import CentralClient
     from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
     from kiosk.reference.store import ReferenceStore
+    from kiosk.sync.pins import OnlinePins
     from kiosk.sync.service import SyncService
 
     central_path = setup.directory / "central.db"
     with ReferenceStore(central_path) as central:
-        _seed_demo_central(central)
+        _seed_demo_central(central, codes)
     setup.server = start_server(central_path)
     url = setup.server.url
     service = SyncService(setup.store, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
+    pins = OnlinePins(lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
+    setup.online_pins = pins.check
     setup.store.queued_listeners.append(service.wake)
     setup.sync_runner = service.run
     setup.notes.append(f"Central API (reference server) on {url}")

@@ -187,8 +187,8 @@ def items(payload: Mapping[str, Any], plural: str, singular: str) -> list[dict[s
         value = value[singular]
     elif value is None:
         value = payload.get(singular)
-    if value is None or value == "":
-        return []
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return []  # an empty XML wrapper (<campaigns>\n</campaigns>) is an empty list
     entries = value if isinstance(value, list) else [value]
     if not all(isinstance(entry, dict) for entry in entries):
         raise BadAnswer(f"The central API's answer has malformed {singular} entries")

@@ -5,7 +5,7 @@ Every call goes out the way the public clients send it (api-notes.md): an urlenc
 call, ``API=1.5`` where real clients send it (``campaigns_list``, ``manage_fields``), and
 ``output=JSON``; the ``api_access_key`` header is an optional extra, never the only carrier.
 Answers are read in JSON, JSONP or XML, in every shape :mod:`kiosk.central.records` knows. The
-search of every customer for a pull is streamed as XML (:meth:`CentralClient.iter_customers`),
+search of every customer for a pull is read as it arrives (:meth:`CentralClient.iter_customers`),
 so an account of any size fills a kiosk in bounded memory.
 
 Failures are sorted by what they mean for a retry (S2, S5):
@@ -54,7 +54,7 @@ from kiosk.central.records import (
     customer_from,
     edit_response,
 )
-from kiosk.central.stream import CustomerStream
+from kiosk.central.stream import CustomerStream, JsonCustomerStream
 from kiosk.central.transport import Transport, monotonic_ms
 from kiosk.domain.addresses import is_loopback
 from kiosk.domain.api_messages import is_account_problem, is_request_problem
@@ -199,28 +199,40 @@ class CentralClient(LedgerCalls):
     async def iter_customers(
         self, *, include_balances: bool = True
     ) -> AsyncIterator[CentralCustomer]:
-        """Every customer of the account, as the search answer arrives (XML, streamed).
+        """Every customer of the account, as the search answer arrives.
 
-        Memory stays bounded whatever the account's size; the deadline applies to the headers
-        and then to each customer. A customer record that cannot be trusted ends the iteration
-        with :class:`BadAnswer` (those already yielded stay valid).
+        Memory stays bounded whatever the account's size: each customer is parsed as soon as
+        it is complete (JSON as asked for, or XML if that is what comes) and handed on. The
+        deadline applies to the headers and then to each customer. A customer record that
+        cannot be trusted ends the iteration with :class:`BadAnswer` (those already yielded
+        stay valid).
 
         Raises:
             ApiError, Unreachable, UnknownOutcome: as for every call.
         """
         body = {"include_balances": "Y"} if include_balances else {}
-        form, headers, hidden = self._form("customer_search", body, output="XML")
+        form, headers, hidden = self._form("customer_search", body)
         started = time.perf_counter()
         count = 0
         outcome = "ok"
         try:
             async with self._transport.stream(form, headers, hidden) as answer:
-                parser = CustomerStream()
+                parser: CustomerStream | JsonCustomerStream | None = None
+                head = b""
                 async for chunk in answer.chunks():
+                    if parser is None:
+                        head += chunk
+                        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+                        if not start:
+                            continue
+                        parser = CustomerStream() if start[:1] == b"<" else JsonCustomerStream()
+                        chunk, head = start, b""
                     for entry in parser.feed(chunk):
                         answer.progress()
                         count += 1
                         yield customer_from(entry)
+                if parser is None:
+                    raise UnknownOutcome("The central API's answer is empty")
                 parser.close()
                 if parser.status == "error":
                     outcome = "error"

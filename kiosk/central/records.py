@@ -190,7 +190,7 @@ def customer_from(entry: Mapping[str, Any], *, campaigns: Any = None) -> Central
     profile = {name: text(entry[name]) for name in PROFILE_FIELDS if name in entry}
     custom: dict[int, str] = {}
     for name, value in entry.items():
-        match = CUSTOM_FIELD_NAME.fullmatch(name)
+        match = CUSTOM_FIELD_NAME.fullmatch(name) if name.startswith("custom_field_") else None
         if match:
             custom[int(match.group(1))] = text(value)
     source: Mapping[str, Any] | None = None

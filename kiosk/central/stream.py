@@ -1,17 +1,21 @@
 """Reading a search answer of any size as it arrives: one customer at a time, bounded memory.
 
 A ``customer_search`` of a whole account (100,000 customers is a real shop) is far larger than
-any answer the kiosk should hold at once. :class:`CustomerStream` is fed the XML body chunk by
-chunk (expat through defusedxml: DTDs and entities refused) and hands back each ``<customer>``
-under ``<response>`` as soon as its end tag arrives, as the same dict :func:`~kiosk.central.
-answers.element` makes; the element is then dropped. The answer's ``status`` (an attribute of
-``<response>``) and an ``<error>`` are kept. One customer may not exceed
-:data:`MAX_RECORD_BYTES`, nor nest deeper than :data:`MAX_DEPTH`: a hostile answer is refused,
-never buffered.
+any answer the kiosk should hold at once. The body is fed chunk by chunk and each customer is
+handed back as soon as it is complete, then dropped: :class:`JsonCustomerStream` for the JSON the
+client asks for (each customer decoded by the C decoder, so the pull is not slowed by parsing),
+:class:`CustomerStream` for an XML answer (expat through defusedxml: DTDs and entities refused;
+each ``<customer>`` under ``<response>`` as the same dict :func:`~kiosk.central.answers.element`
+makes). The answer's ``status`` and error text are kept. One customer may not exceed
+:data:`MAX_RECORD_BYTES` (nor, in XML, nest deeper than :data:`MAX_DEPTH`): a hostile answer is
+refused, never buffered.
 """
 
 from __future__ import annotations
 
+import codecs
+import json
+import re
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -124,3 +128,128 @@ class CustomerStream:
     def error(self) -> str:
         """The text of an ``<error>``, if the answer had one."""
         return self._target.error
+
+
+_SPACE = re.compile(r"[ \t\r\n\ufeff]*")
+
+
+class JsonCustomerStream:
+    """The same for a JSON answer: ``{"status": ..., "customers": [{...}, ...]}`` in any key
+    order, each customer decoded (by the C decoder) as soon as it is complete. Codes keep their
+    digits: numbers are read as text (R5)."""
+
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8")("strict")
+        self._decoder = json.JSONDecoder(parse_int=str, parse_float=str)
+        self._buffer = ""
+        self._state = "start"
+        self._key = ""
+        self.status: str | None = None
+        self.error = ""
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        """Parse one more chunk; return the customers it completed.
+
+        Raises:
+            BadAnswer: not UTF-8, not a JSON object, or one value larger than
+                :data:`MAX_RECORD_BYTES`.
+        """
+        try:
+            self._buffer += self._text.decode(chunk)
+        except UnicodeDecodeError:
+            raise BadAnswer("The central API's answer is not valid UTF-8") from None
+        done: list[dict[str, Any]] = []
+        position = 0
+        while True:
+            moved = self._step(position, done)
+            if moved is None:
+                break
+            position = moved
+        self._buffer = self._buffer[position:]
+        if len(self._buffer) > MAX_RECORD_BYTES:
+            raise BadAnswer(
+                f"One value of the central API's answer is larger than {MAX_RECORD_BYTES} bytes"
+            )
+        return done
+
+    def close(self) -> None:
+        """The body has ended: it must have been a whole object with a known status.
+
+        Raises:
+            UnknownOutcome: cut short, or no known status.
+        """
+        if self._state != "done" or self._buffer.strip():
+            raise UnknownOutcome("The central API's answer ended early")
+        if self.status not in ("success", "error", "no_match"):
+            raise UnknownOutcome("The central API's answer has no known status")
+
+    def _step(self, at: int, done: list[dict[str, Any]]) -> int | None:
+        """Parse one token or value from ``at``; its end, or None when more text is needed."""
+        at = _SPACE.match(self._buffer, at).end()  # type: ignore[union-attr]
+        if at >= len(self._buffer):
+            return None
+        char = self._buffer[at]
+        if self._state == "start":
+            if char != "{":
+                raise BadAnswer("The central API's answer is not a JSON object")
+            self._state = "key"
+            return at + 1
+        if self._state == "key":
+            if char in ",":
+                return at + 1
+            if char == "}":
+                self._state = "done"
+                return at + 1
+            key, end = self._value(at)
+            if end is None:
+                return None
+            end = _SPACE.match(self._buffer, end).end()  # type: ignore[union-attr]
+            if end >= len(self._buffer):
+                return None
+            if self._buffer[end] != ":" or not isinstance(key, str):
+                raise BadAnswer("The central API's answer is not valid JSON")
+            self._key, self._state = key, "value"
+            return end + 1
+        if self._state == "value":
+            if self._key in ("customers", "customer") and char == "[":
+                self._state = "items"
+                return at + 1
+            value, end = self._value(at)
+            if end is None:
+                return None
+            self._keep(value, done)
+            self._state = "key"
+            return end
+        if self._state == "items":
+            if char == ",":
+                return at + 1
+            if char == "]":
+                self._state = "key"
+                return at + 1
+            value, end = self._value(at)
+            if end is None:
+                return None
+            if not isinstance(value, dict):
+                raise BadAnswer("The central API's answer has malformed customer entries")
+            done.append(value)
+            return end
+        raise BadAnswer("The central API's answer goes on after its end")
+
+    def _value(self, at: int) -> tuple[Any, int | None]:
+        try:
+            return self._decoder.raw_decode(self._buffer, at)
+        except json.JSONDecodeError:
+            return None, None  # incomplete (or broken: the size bound or close() will tell)
+        except RecursionError:
+            raise BadAnswer("The central API's answer nests too deep") from None
+
+    def _keep(self, value: Any, done: list[dict[str, Any]]) -> None:
+        if self._key == "status" and isinstance(value, str):
+            self.status = value
+        elif self._key in ("error", "errors"):
+            self.error = "; ".join(value) if isinstance(value, list) else str(value)
+        elif self._key in ("customers", "customer"):
+            entries = value if isinstance(value, list) else [value]
+            if not all(isinstance(entry, dict) for entry in entries):
+                raise BadAnswer("The central API's answer has malformed customer entries")
+            done.extend(entries)

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from kiosk.settings import Settings
     from kiosk.storage.customer_store import Store
+    from kiosk.sync.pins import OnlinePins
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     runner = None if args.offline else sync_runner_for(settings, store, pull_every=args.pull_every)
     mark_sends(settings, store)
     backups = backup_schedule(settings, store)
+    pins = None if runner is None else online_pins_for(settings)
     # After the last message for the person at the terminal: from here on it is the app's.
     configure_logging(db_path.parent)
     with store:
@@ -141,6 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             sync_runner=with_backups(runner, backups.run if backups else None),
             handle_signals=True,
             systemd=SystemdHooks.from_env(),
+            online_pins=None if pins is None else pins.check,
         )
         try:
             return run_app(app)
@@ -180,6 +183,19 @@ def with_backups(
 
 async def _awaited(job: Callable[[], Awaitable[None]]) -> None:
     await job()
+
+
+def online_pins_for(settings: Settings) -> OnlinePins | None:
+    """The central API's check of a PIN the kiosk holds no hash of (S9), or None when the
+    credentials cannot be read (sync is off then too, and says why)."""
+    from kiosk.settings import ConfigError
+    from kiosk.sync.connect import client_factory
+    from kiosk.sync.pins import OnlinePins
+
+    try:
+        return OnlinePins(client_factory(settings))
+    except ConfigError:
+        return None
 
 
 def sync_runner_for(
@@ -240,6 +256,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             reader_spec="terminal",
             sync_runner=setup.sync_runner,
             handle_signals=True,
+            online_pins=setup.online_pins,
         )
         return run_app(app)
     finally:

@@ -27,7 +27,7 @@ from kiosk.domain.edit_rules import (
     EditError,
     check_credentials,
 )
-from kiosk.domain.fields import CREDENTIAL_FIELDS, OUTPUT_FIELDS, is_yes
+from kiosk.domain.fields import CALL_FIELDS, CREDENTIAL_FIELDS, OUTPUT_FIELDS, is_yes
 from kiosk.reference import activity, catalog, queries
 from kiosk.reference.render import Lazy, error
 from kiosk.reference.store import ReferenceStore
@@ -38,7 +38,7 @@ Payload = dict[str, Any]
 EXTRA_FIELDS: tuple[str, ...] = ("API", "hide_customer_field", "user_api_key")
 """Fields real clients send with any call (api-notes.md); accepted everywhere, used where they
 mean something (``user_api_key``), otherwise ignored."""
-_ENVELOPE = frozenset((*CREDENTIAL_FIELDS, *OUTPUT_FIELDS, *EXTRA_FIELDS, "type"))
+_ENVELOPE = frozenset((*CREDENTIAL_FIELDS, *OUTPUT_FIELDS, *EXTRA_FIELDS, *CALL_FIELDS))
 _WHO = ("code", "card_number", "customer_username", "phone")
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "customer_info": ("code", "card_number", "campaign_id"),

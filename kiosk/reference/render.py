@@ -90,30 +90,33 @@ def _xml_element(name: str, value: Any) -> Iterator[str]:
         yield f"<{name}>{escape('' if value is None else str(value))}</{name}>\n"
 
 
-def _json(value: Any, level: int, *, pretty: bool) -> Iterator[str]:
-    """JSON text of ``value``, the same as ``json.dumps`` (``indent=2`` when pretty), streamed."""
-    newline = "\n" + "  " * (level + 1) if pretty else ""
-    closing = "\n" + "  " * level if pretty else ""
-    if isinstance(value, Mapping):
-        if not value:
-            yield "{}"
-            return
-        yield "{"
-        for index, (key, inner) in enumerate(value.items()):
-            separator = ": " if pretty else ":"
-            yield ("," if index else "") + newline + json.dumps(str(key), ensure_ascii=False)
-            yield separator
-            yield from _json(inner, level + 1, pretty=pretty)
-        yield closing + "}"
-    elif _is_list(value):
+def _json(payload: Mapping[str, Any], _level: int, *, pretty: bool) -> Iterator[str]:
+    """JSON text of ``payload``, the same as ``json.dumps`` (``indent=2`` when pretty); a
+    :class:`Lazy` list in it is written entry by entry as it is produced."""
+    if not any(isinstance(value, Lazy) for value in payload.values()):
+        yield _dumps(payload, pretty)
+        return
+    inner = "\n  " if pretty else ""
+    yield "{"
+    for index, (key, value) in enumerate(payload.items()):
+        yield ("," if index else "") + inner + json.dumps(str(key), ensure_ascii=False)
+        yield ": " if pretty else ":"
+        if not isinstance(value, Lazy):
+            yield _dumps(value, pretty).replace("\n", inner)
+            continue
         empty = True
-        for index, entry in enumerate(value):
-            yield ("[" if index == 0 else ",") + newline
-            yield from _json(entry, level + 1, pretty=pretty)
+        for entry in value:
+            yield ("[" if empty else ",") + inner + ("  " if pretty else "")
+            yield _dumps(entry, pretty).replace("\n", inner + "  ")
             empty = False
-        yield "[]" if empty else closing + "]"
-    else:
-        yield json.dumps(value, ensure_ascii=False)
+        yield "[]" if empty else inner + "]"
+    yield ("\n" if pretty else "") + "}"
+
+
+def _dumps(value: Any, pretty: bool) -> str:
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _is_list(value: Any) -> bool:

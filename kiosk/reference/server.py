@@ -87,6 +87,13 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "KioskCentralReference/1"
 
     def log_message(self, format: str, *args: Any) -> None:
+        # The request line of a GET carries the credentials, card numbers and PINs in its query
+        # string (as real clients send them): the log gets the method and the path only (S8).
+        path = urllib.parse.urlsplit(getattr(self, "path", "") or "").path
+        args = tuple(
+            f"{self.command} {path}" if isinstance(arg, str) and arg == self.requestline else arg
+            for arg in args
+        )
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:

@@ -1,6 +1,7 @@
 """Balances in the local store: adding to one, and writing amounts as text.
 
-Provides :func:`add_to_balance` and :func:`format_amount`, shared by the edit path
+Provides :func:`add_to_balance` and re-exports :func:`~kiosk.domain.edit_rules.format_amount`
+(defined once, in the domain, where the reference server uses it too), shared by the edit path
 (:mod:`kiosk.storage.customer_store`), code adoption (:mod:`kiosk.storage.codes`) and the pull
 (:mod:`kiosk.storage.refresh`). Amounts are stored as decimal text so nothing is lost to floats.
 """
@@ -10,12 +11,9 @@ from __future__ import annotations
 import sqlite3
 from decimal import Decimal
 
+from kiosk.domain.edit_rules import format_amount
 
-def format_amount(amount: Decimal) -> str:
-    """An amount as text without a trailing ``.0`` for whole numbers: ``25``, ``9.95``."""
-    if amount == amount.to_integral_value():
-        return str(amount.quantize(Decimal(1)))
-    return format(amount.normalize(), "f")
+__all__ = ["add_to_balance", "format_amount"]
 
 
 def add_to_balance(

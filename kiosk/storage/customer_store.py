@@ -63,6 +63,8 @@ class CustomerRecord(TypedDict):
     has_password: bool
     central_known: bool
     """The central API has confirmed this customer's code."""
+    registered_here: bool
+    """Registered on this kiosk (S9: only then may a card holder choose the first PIN here)."""
     custom_values: dict[int, str]
     """``custom_field_N`` values by N."""
 
@@ -213,7 +215,7 @@ class Store:
         with write_transaction(self.db):
             plan = plan_edit(request, self.view, action=action, rng=self._rng)
             now = utc_now()
-            self._write_plan(plan, now)
+            self._write_plan(plan, now, registered_here=True, central_known=False)
             entry_id = self._enqueue(request, plan, action, now)
             if audit is not None:
                 detail = f"customer {mask_card(plan.code)}: {audit.detail}"
@@ -221,8 +223,10 @@ class Store:
         self.outbox.notify_queued()
         return EditResult(plan=plan, entry_id=entry_id)
 
-    def seed_synced(self, request: Mapping[str, str]) -> EditPlan:
-        """Apply an edit whose effect the central API already holds, without queueing it.
+    def seed_synced(self, request: Mapping[str, str], *, registered_here: bool = False) -> EditPlan:
+        """Apply an edit whose effect the central API already holds, without queueing it; a new
+        customer is known to the central API (and was registered on this kiosk only if
+        ``registered_here``).
 
         For demo data and test fixtures only: what the kiosk itself changes always goes through
         :meth:`apply_edit`, which queues it (S1).
@@ -232,10 +236,27 @@ class Store:
         """
         with write_transaction(self.db):
             plan = plan_edit(request, self.view, rng=self._rng)
-            self._write_plan(plan, utc_now())
+            self._write_plan(plan, utc_now(), registered_here=registered_here, central_known=True)
         return plan
 
-    def _write_plan(self, plan: EditPlan, now: str) -> None:
+    def remember_pin(self, code: str, pin: str) -> None:
+        """Keep a salted slow hash of a PIN the central API has just confirmed
+        (``validate_customer_password``), so that the next check works offline (S9). Nothing is
+        queued: the central API already holds this PIN.
+
+        Raises:
+            StoreError: the database failed.
+        """
+        pin_hash = hash_secret(pin)
+        with write_transaction(self.db):
+            self.db.conn.execute(
+                "UPDATE customers SET pin_hash = ?, updated_at = ? WHERE code = ?",
+                (pin_hash, utc_now(), code),
+            )
+
+    def _write_plan(
+        self, plan: EditPlan, now: str, *, registered_here: bool, central_known: bool
+    ) -> None:
         conn = self.db.conn
         values: dict[str, Any] = dict(plan.profile)
         if plan.pin is not None:
@@ -246,7 +267,12 @@ class Store:
         if "card_number" in values:
             record_card_change(conn, plan.code, values["card_number"], now)
         if plan.status == "new":
-            values.update(code=plan.code, created_at=now)
+            values.update(
+                code=plan.code,
+                created_at=now,
+                registered_here=int(registered_here),
+                central_known=int(central_known),
+            )
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
             conn.execute(
@@ -300,17 +326,15 @@ class Store:
         """Every stored field of one customer by code (hashes excluded), or None."""
         row = self.db.conn.execute(
             f"SELECT {', '.join(CUSTOMER_COLUMNS)}, pin_hash IS NOT NULL, "
-            "password_hash IS NOT NULL, central_known FROM customers WHERE code = ?",
+            "password_hash IS NOT NULL, central_known, registered_here FROM customers "
+            "WHERE code = ?",
             (code,),
         ).fetchone()
         if row is None:
             return None
         record: dict[str, object] = dict(zip(CUSTOMER_COLUMNS, row, strict=False))
-        record["has_pin"], record["has_password"], record["central_known"] = (
-            bool(row[-3]),
-            bool(row[-2]),
-            bool(row[-1]),
-        )
+        flags = ("has_pin", "has_password", "central_known", "registered_here")
+        record.update({name: bool(value) for name, value in zip(flags, row[-4:], strict=True)})
         record["custom_values"] = self.custom_values(code)
         # The columns are CUSTOMER_COLUMNS, which the TypedDict lists one by one.
         return cast(CustomerRecord, record)

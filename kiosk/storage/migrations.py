@@ -216,6 +216,47 @@ def m006_kiosk_clock(db: Database) -> None:
     )
 
 
+def m007_real_central_api(db: Database) -> None:
+    """What the real central API holds (api-notes.md): its campaign types, rewards per campaign,
+    and where each customer was registered (S9: only a card registered on this kiosk may choose
+    its first PIN here)."""
+    # Widen the CHECK on campaigns.kind to the real types. SQLite cannot alter a CHECK; its
+    # documented way to relax one (sqlite.org/lang_altertable.html, "other kinds of table schema
+    # changes") is to rewrite the table's SQL in the schema table and bump schema_version: the
+    # stored rows are unchanged, and every row already satisfies the wider constraint.
+    conn = db.conn
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    old = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'campaigns'"
+    ).fetchone()[0]
+    new = old.replace("'buyx'))", "'buyx', 'giftcard', 'earned', 'events'))")
+    if new != old:
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'campaigns'", (new,)
+        )
+        conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
+        conn.execute("PRAGMA writable_schema = OFF")
+    db.execute(
+        """
+        CREATE TABLE rewards (
+            campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id) ON DELETE CASCADE,
+            reward_id TEXT NOT NULL,
+            description TEXT NOT NULL,
+            level TEXT,
+            PRIMARY KEY (campaign_id, reward_id)
+        )
+        """
+    )
+    # registered_here: created on this kiosk (an offline registration, queued or delivered);
+    # 0 for customers that came from the central API.
+    db.execute("ALTER TABLE customers ADD COLUMN registered_here INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE customers SET registered_here = 1 WHERE central_known = 0 OR code IN "
+        "(SELECT customer_code FROM outbox WHERE local_status = 'new')"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 

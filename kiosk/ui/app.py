@@ -52,7 +52,7 @@ from kiosk.ui.navigation import GENERIC_PROBLEM, KIOSK_MODE, STAFF_MODE, Navigat
 from kiosk.ui.reader_link import ReaderOpener, start_reader
 from kiosk.ui.screens.base import Clock
 from kiosk.ui.screens.cheat_sheet import CheatSheetScreen
-from kiosk.ui.screens.pin_entry import PinEntryScreen
+from kiosk.ui.screens.pin_entry import OnlinePinCheck, PinEntryScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.swipe import SwipeScreen
@@ -119,6 +119,7 @@ class KioskApp(Navigation):
         survive_errors: bool = True,
         handle_signals: bool = False,
         systemd: SystemdHooks | None = None,
+        online_pins: OnlinePinCheck | None = None,
     ) -> None:
         super().__init__(ansi_color=True)
         use_config(config)
@@ -155,7 +156,8 @@ class KioskApp(Navigation):
         """The one inactivity timer: any key, click or swipe restarts it."""
         self._still_there: StillThere | None = None
         self._systemd = systemd
-        self.pin_screen = PinEntryScreen(store, self.elapsed)
+        self.online_pins = online_pins
+        self.pin_screen = PinEntryScreen(store, self.elapsed, online_check=online_pins)
         """The one PIN screen, reused by every visit (see :mod:`kiosk.ui.screens.pin_entry`)."""
 
     # Lifecycle -------------------------------------------------------------------------------
@@ -331,6 +333,12 @@ class KioskApp(Navigation):
         except Exception:  # a busy database must not stop the clock or the screens
             log.warning("could not read the sync status")
 
+    def can_check_pins_online(self) -> bool:
+        """A checker is wired in and the line was up at the last status read (a PIN is not asked
+        for when it certainly cannot be checked: the customer is told so at once)."""
+        status = self.sync_status
+        return self.online_pins is not None and (status is None or status.online)
+
     def _tick_clock(self) -> None:
         self.wall_time = self.clock()
 
@@ -357,6 +365,7 @@ def build_app(
     survive_errors: bool = True,
     handle_signals: bool = False,
     systemd: SystemdHooks | None = None,
+    online_pins: OnlinePinCheck | None = None,
 ) -> KioskApp:
     """Build the kiosk app from its dependencies; its configuration becomes the one its screens
     and widgets read (:func:`kiosk.ui.config.current_config`).
@@ -378,6 +387,8 @@ def build_app(
         survive_errors: reset to the swipe screen on an unexpected error instead of exiting.
         handle_signals: exit cleanly on SIGTERM/SIGHUP (``kiosk run``/``demo``; not in tests).
         systemd: readiness and watchdog notifications (``kiosk run`` under systemd).
+        online_pins: checks with the central API a PIN this kiosk holds no hash of (S9); without
+            it such a customer is told plainly that the PIN cannot be checked now.
     """
     if config is None:
         config = KioskConfig.from_settings(settings) if settings is not None else KioskConfig()
@@ -395,4 +406,5 @@ def build_app(
         survive_errors=survive_errors,
         handle_signals=handle_signals,
         systemd=systemd,
+        online_pins=online_pins,
     )

@@ -1,6 +1,7 @@
 """Slow work off the UI thread: scrypt checks and PIN hashing, in a worker thread.
 
-Provides :func:`verify_pin_off_thread` and :func:`apply_edit_off_thread` (staff PIN and staff
+Provides :func:`verify_pin_off_thread`, :func:`remember_pin_off_thread` and
+:func:`apply_edit_off_thread` (staff PIN and staff
 card checks need no store: their callers use ``asyncio.to_thread`` directly). A scrypt check
 costs ~50 ms here and several hundred ms on a Pi; on the event loop it would freeze the screen,
 the inactivity timer and the watchdog pings.
@@ -17,7 +18,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from kiosk.storage.customer_store import EditResult, Store
+from kiosk.storage.customer_store import AuditNote, EditResult, Store
 
 T = TypeVar("T")
 
@@ -40,8 +41,16 @@ async def verify_pin_off_thread(store: Store, code: str, pin: str) -> bool:
     )
 
 
-async def apply_edit_off_thread(store: Store, request: Mapping[str, str]) -> EditResult:
-    """``store.apply_edit(request)`` in a worker thread (a ``customer_PIN`` edit hashes it)."""
+async def remember_pin_off_thread(store: Store, code: str, pin: str) -> None:
+    """``store.remember_pin(code, pin)`` in a worker thread (scrypt), on a connection of its own."""
+    await asyncio.to_thread(_with_own_connection(store, lambda own: own.remember_pin(code, pin)))
+
+
+async def apply_edit_off_thread(
+    store: Store, request: Mapping[str, str], *, audit: AuditNote | None = None
+) -> EditResult:
+    """``store.apply_edit(request)`` in a worker thread (a ``customer_PIN`` edit hashes it);
+    ``audit`` records a staff edit in the same transaction."""
     return await asyncio.to_thread(
-        _with_own_connection(store, lambda own: own.apply_edit(dict(request)))
+        _with_own_connection(store, lambda own: own.apply_edit(dict(request), audit=audit))
     )

@@ -32,7 +32,7 @@ from kiosk.ui.screens.base import Clock
 from kiosk.ui.screens.choose_pin import ChoosePinScreen
 from kiosk.ui.screens.edit_details import EditDetailsScreen
 from kiosk.ui.screens.home import HomeScreen
-from kiosk.ui.screens.pin_entry import PinEntryScreen
+from kiosk.ui.screens.pin_entry import OnlinePinCheck, PinEntryScreen
 from kiosk.ui.screens.register import RegisterOfferScreen, RegisterScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
@@ -67,6 +67,12 @@ class Navigation(App[None]):
     """The one prebuilt PIN screen (set by the app)."""
     staff_actor: str | None = None
     """Who is logged in to staff mode (recorded in audit rows), or None."""
+    online_pins: OnlinePinCheck | None = None
+    """Checks a PIN this kiosk holds no hash of with the central API (S9), or None."""
+
+    def can_check_pins_online(self) -> bool:
+        """Whether a PIN can be checked with the central API now."""
+        return self.online_pins is not None
 
     # The customer's visit ----------------------------------------------------------------------
 
@@ -78,12 +84,13 @@ class Navigation(App[None]):
                 card_number,
                 now=self.elapsed(),
                 staff_card=self.config.staff_card_hash is not None,
+                online=self.can_check_pins_online(),
             )
         except Exception as error:
             self.fail(error)
             return
         if isinstance(step, AskPin):
-            self.show_pin_entry(step.code, step.first_name)
+            self.show_pin_entry(step.code, step.first_name, online=step.online)
             return
         self.start_over(step.notice if isinstance(step, Refuse) else None)
         if isinstance(step, ChoosePin):
@@ -128,6 +135,10 @@ class Navigation(App[None]):
     @on(ChoosePinScreen.Chosen)
     def _pin_chosen(self, message: ChoosePinScreen.Chosen) -> None:
         purpose = message.screen.purpose
+        if purpose == "staff":
+            self.pop_screen()  # back to the customer's staff screen
+            self.notify("New PIN set")
+            return
         notice = PIN_CHANGED if purpose == "change" else ""
         home = HomeScreen(
             self.store, message.code, new_customer=purpose == "register", notice=notice
@@ -137,7 +148,9 @@ class Navigation(App[None]):
     @on(ChoosePinScreen.Cancelled)
     def _pin_not_chosen(self, message: ChoosePinScreen.Cancelled) -> None:
         screen = message.screen
-        if screen.purpose == "register":
+        if screen.purpose == "staff":
+            self.pop_screen()
+        elif screen.purpose == "register":
             # Back to the form, still filled in: nothing was saved, no card without a PIN.
             if self.screen is screen:
                 self.pop_screen()
@@ -216,7 +229,7 @@ class Navigation(App[None]):
             text = GENERIC_PROBLEM
         self.start_over(text)
 
-    def show_pin_entry(self, code: str, first_name: str) -> None:
+    def show_pin_entry(self, code: str, first_name: str, *, online: bool = False) -> None:
         """Ask ``code`` for their PIN on the prebuilt PIN screen (the swipe hot path).
 
         Unlike :meth:`start_over` + :meth:`show_flow`, the swipe screen is not resumed and
@@ -226,7 +239,7 @@ class Navigation(App[None]):
         self._clear_inputs()
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        screen.prepare(code, first_name)
+        screen.prepare(code, first_name, online=online)
         if self.screen is screen:
             return
         if len(self.screen_stack) > 1:

@@ -24,11 +24,13 @@ class AskPin:
 
     code: str
     first_name: str
+    online: bool = False
+    """This kiosk holds no hash of the PIN: the central API checks it (S9)."""
 
 
 @dataclass(frozen=True)
 class ChoosePin:
-    """A known card whose customer has no PIN yet: let them choose one."""
+    """A card registered on this kiosk whose customer has no PIN yet: let them choose one."""
 
     code: str
     first_name: str
@@ -61,6 +63,12 @@ Step = AskPin | ChoosePin | OfferRegistration | CheckStaffCard | Refuse
 
 REPLACED = "This card was replaced by a new one. Please use your new card, or ask staff for help."
 """What a replaced card says when swiped: it offers nothing (not registration)."""
+NO_PIN_OFFLINE = (
+    "We know your card, but this kiosk cannot check your PIN right now. "
+    "Please try again later, or ask staff to help you."
+)
+"""What a customer the central API knows is told when this kiosk holds no hash of their PIN and
+cannot ask the central API (S9): never an offer to choose a new PIN."""
 
 
 def locked_message(seconds: float) -> str:
@@ -71,14 +79,23 @@ def locked_message(seconds: float) -> str:
     )
 
 
-def after_swipe(store: Store, card_number: str, *, now: float, staff_card: bool) -> Step:
+def after_swipe(
+    store: Store, card_number: str, *, now: float, staff_card: bool, online: bool = False
+) -> Step:
     """The next step for ``card_number`` swiped at kiosk-clock time ``now``.
+
+    A PIN is checked here when this kiosk holds its hash; otherwise, for a card registered on
+    this kiosk, the customer chooses one; for any other customer (one the central API knows:
+    the API never gives out PINs) the central API checks it when it can be asked, and
+    otherwise the customer is told plainly (S9). Choosing a PIN there would let anyone holding
+    the card replace the real one.
 
     Args:
         store: the local store.
         card_number: the card just swiped.
         now: kiosk-clock seconds (the store's clock), for the PIN lock.
         staff_card: a staff card is configured, so an unknown card may be it.
+        online: a PIN can be checked with the central API now.
 
     Raises:
         StoreError: the database could not be read (the app shows a plain message).
@@ -96,4 +113,8 @@ def after_swipe(store: Store, card_number: str, *, now: float, staff_card: bool)
     if state.is_locked(now):
         return Refuse(locked_message(state.remaining(now)))
     name = customer.get("first_name") or ""
-    return AskPin(code, name) if customer["has_pin"] else ChoosePin(code, name)
+    if customer["has_pin"]:
+        return AskPin(code, name)
+    if customer["registered_here"]:
+        return ChoosePin(code, name)
+    return AskPin(code, name, online=True) if online else Refuse(NO_PIN_OFFLINE)

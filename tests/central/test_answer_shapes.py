@@ -231,3 +231,14 @@ async def test_a_customer_with_a_garbage_code_is_a_bad_answer_never_adopted(bad:
         with raises_central(BadAnswer) as caught:
             await api.customer_search()
     assert "5000" not in str(caught.value) and "\x1b" not in str(caught.value)
+
+
+async def test_an_empty_wrapper_is_an_empty_list_and_a_missing_one_is_unknown() -> None:
+    body = """<response status="success">
+<customer><code>1</code><campaigns>
+</campaigns></customer>
+<customer><code>2</code></customer>
+</response>"""
+    async with client_answering(body) as api:
+        known_empty, unknown = await api.customer_search()
+    assert known_empty.balances == () and unknown.balances is None

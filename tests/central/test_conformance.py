@@ -22,8 +22,9 @@ The families (api-notes.md; found with the search tool, reference only):
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -52,9 +53,15 @@ def php_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
 
 
 @pytest.fixture
-def families(central: RunningServer) -> dict[str, Send]:
-    """One sender per client family; each adds the credentials the way that family does."""
+def families(central: RunningServer) -> Iterator[dict[str, Send]]:
+    """One sender per client family; each adds the credentials the way that family does.
+
+    A GET carries the key, card numbers and PINs in its URL, which httpx logs at INFO: this
+    test client's log is quietened (the kiosk's own client never sends a GET)."""
     http = httpx.Client(timeout=5.0)
+    httpx_log = logging.getLogger("httpx")
+    level = httpx_log.level
+    httpx_log.setLevel(logging.WARNING)
 
     def php(**fields: str) -> httpx.Response:
         creds = {"user_id": CREDS.user_id, "user_password": CREDS.api_key}
@@ -81,7 +88,11 @@ def families(central: RunningServer) -> dict[str, Send]:
         query.update(account_id=CREDS.account_id, output="JSON", **fields)
         return http.get(central.url + "api.php", params=query)
 
-    return {"php-multipart": php, "java-urlencoded": java, "get-query": get}
+    try:
+        yield {"php-multipart": php, "java-urlencoded": java, "get-query": get}
+    finally:
+        httpx_log.setLevel(level)
+        http.close()
 
 
 def _seed_catalogue(central: RunningServer) -> None:

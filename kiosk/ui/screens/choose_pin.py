@@ -1,8 +1,10 @@
 """Setting a PIN, typed twice: :class:`ChoosePinScreen`.
 
-Three purposes (:data:`PinPurpose`): the last step of a registration (the new customer is saved
+Four purposes (:data:`PinPurpose`): the last step of a registration (the new customer is saved
 together with the PIN, in one edit, so that giving up here leaves no card without a PIN), a
-known customer who has none yet, and a change from the home screen. The PIN is hashed (scrypt)
+customer registered on this kiosk who has none yet, a change from the home screen, and a new PIN
+staff set after checking who the customer is (S9: audited with the staff identity, never the
+PIN). The PIN is hashed (scrypt)
 in a worker thread; the screen says what happened with :class:`ChoosePinScreen.Chosen` or
 :class:`ChoosePinScreen.Cancelled`, and the app decides what comes next.
 """
@@ -20,15 +22,18 @@ from textual.widgets import Input, Static
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.storage import pin_locks
-from kiosk.storage.customer_store import Store
+from kiosk.storage.customer_store import AuditNote, Store
 from kiosk.ui.background import apply_edit_off_thread
 from kiosk.ui.screens.base import Clock
 from kiosk.ui.screens.pin_entry import PinScreenBase
 from kiosk.ui.widgets.inputs import PinInput
 from kiosk.ui.wording import NOT_SAVED, value_problem
 
-PinPurpose = Literal["register", "first", "change"]
-"""Why a PIN is chosen: to finish a registration, for a customer without one, or to change it."""
+PinPurpose = Literal["register", "first", "change", "staff"]
+"""Why a PIN is chosen: to finish a registration, for a customer without one, to change it, or
+set by staff for a customer whose identity they checked."""
+STAFF_PIN_DETAIL = "new PIN set by staff after checking the customer's identity"
+"""The audit detail of a PIN set by staff (the PIN itself is never recorded)."""
 NOT_REGISTERED = "Sorry, this card could not be registered. Please ask staff for help."
 """A registration the store refused at the last step (the card was registered meanwhile)."""
 MISMATCH = "The two PINs are not the same. Please choose again."
@@ -70,21 +75,26 @@ class ChoosePinScreen(PinScreenBase):
         code: str = "",
         first_name: str = "",
         registration: Mapping[str, str] | None = None,
+        staff_actor: str = "",
     ) -> None:
         """Args:
         purpose: see :data:`PinPurpose`.
         code: the customer (not for ``register``: it does not exist yet).
         first_name: for the greeting that follows.
         registration: for ``register``, the new customer's fields (card number included).
+        staff_actor: for ``staff``, who is setting it (recorded in the audit row).
         """
         super().__init__(store, clock, id="choose-pin-screen")
         self.purpose: PinPurpose = purpose
         self.code = code
         self.first_name = first_name
         self.registration = dict(registration or {})
+        self.staff_actor = staff_actor
 
     def compose(self) -> ComposeResult:
         title = "Change your PIN" if self.purpose == "change" else "Choose a PIN"
+        if self.purpose == "staff":
+            title = f"New PIN for {self.first_name or 'this customer'}"
         hint = "4 to 8 digits, then Enter. Then type it again."
         if self.purpose == "register":
             hint = "Last step: " + hint[0].lower() + hint[1:]
@@ -146,7 +156,10 @@ class ChoosePinScreen(PinScreenBase):
             request = {"code": self.code, "customer_PIN": pin}
         try:
             # Hashing the new PIN (scrypt) happens inside apply_edit: off the UI thread.
-            result = await apply_edit_off_thread(self.store, request)
+            audit = None
+            if self.purpose == "staff":
+                audit = AuditNote(self.staff_actor, "customer.pin_reset", STAFF_PIN_DETAIL)
+            result = await apply_edit_off_thread(self.store, request, audit=audit)
             self.code = result.plan.code
             pin_locks.record_success(self.store.db, self.code)
         except EditError:

@@ -12,6 +12,11 @@ Why :class:`PinEntryScreen` is built once: it is the screen every swipe leads to
 installs one instance and :meth:`PinEntryScreen.prepare` resets it for each visit; composing and
 styling a fresh screen per swipe was most of the swipe-to-PIN latency.
 
+A customer whose PIN hash this kiosk does not hold (one pulled from the central API, which never
+gives out PINs) is asked for it the same way, and the PIN is checked by the central API (S9):
+right, a hash is kept so the next check works offline; wrong, it counts toward the same lock;
+no answer, the customer is told plainly and nothing is counted.
+
 Why checks run in a worker thread: scrypt costs ~50 ms here and several hundred ms on a Pi.
 While it runs the PIN field is disabled and "Checking your PIN..." is shown; the outcome (a
 wrong PIN counted, or a success) is recorded even when the visit ended meanwhile, so swiping
@@ -20,7 +25,7 @@ again cannot erase a wrong guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -33,16 +38,19 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.storage import pin_locks
 from kiosk.storage.customer_store import Store
-from kiosk.ui.background import verify_pin_off_thread
+from kiosk.sync.pins import PinVerdict
+from kiosk.ui.background import remember_pin_off_thread, verify_pin_off_thread
 from kiosk.ui.messages import SessionEnded
 from kiosk.ui.screens.base import Clock, KioskScreen
-from kiosk.ui.visit import locked_message
+from kiosk.ui.visit import NO_PIN_OFFLINE, locked_message
 from kiosk.ui.widgets.inputs import PIN_MAX_LENGTH, PinInput
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.status_line import StatusLine
 
 CHECKING = "Checking your PIN..."
 """Shown while the PIN hash is checked (or a new PIN hashed) off the UI thread."""
+OnlinePinCheck = Callable[[str, str], Awaitable[PinVerdict]]
+"""``check(code, pin)``: the central API's verdict on a PIN (``OnlinePins.check``)."""
 
 
 class PinScreenBase(KioskScreen[None]):
@@ -179,11 +187,23 @@ class PinEntryScreen(PinScreenBase):
             """The screen that checked the PIN."""
             return self.screen
 
-    def __init__(self, store: Store, clock: Clock, code: str = "", first_name: str = "") -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        code: str = "",
+        first_name: str = "",
+        *,
+        online_check: OnlinePinCheck | None = None,
+    ) -> None:
         super().__init__(store, clock, id="pin-screen")
         self.code = code
         """The customer being asked."""
         self.first_name = first_name
+        self.online_check = online_check
+        """Asks the central API about a PIN this kiosk holds no hash of (None: cannot)."""
+        self.online = False
+        """This visit's PIN is checked by the central API."""
         self._visit = 0
 
     def _greeting(self) -> str:
@@ -196,13 +216,14 @@ class PinEntryScreen(PinScreenBase):
             (PinInput(id="pin"),),
         )
 
-    def prepare(self, code: str, first_name: str) -> None:
-        """Reset the screen for a new visit (before it is shown): greeting, empty field, focus.
+    def prepare(self, code: str, first_name: str, *, online: bool = False) -> None:
+        """Reset the screen for a new visit (before it is shown): greeting, empty field, focus;
+        ``online``: the PIN is checked by the central API.
 
         Each update leaves the layout alone (fixed-size widgets): a layout pass of the whole
         screen on every swipe is what this screen exists to avoid.
         """
-        self.code, self.first_name = code, first_name
+        self.code, self.first_name, self.online = code, first_name, online
         self._visit += 1
         for greeting in self.query("#pin-greeting").results(Static):
             greeting.update(self._greeting(), layout=False)
@@ -226,7 +247,18 @@ class PinEntryScreen(PinScreenBase):
     async def _check(self, code: str, pin: str, visit: int) -> None:
         config = self.config
         try:
-            correct = await verify_pin_off_thread(self.store, code, pin)
+            if self.online:
+                verdict = await self._ask_central(code, pin)
+                if verdict == "unavailable":
+                    self.end_check()
+                    if visit == self._visit and self.is_current:
+                        self.post_message(SessionEnded(NO_PIN_OFFLINE))
+                    return
+                correct = verdict == "right"
+                if correct:
+                    await remember_pin_off_thread(self.store, code, pin)
+            else:
+                correct = await verify_pin_off_thread(self.store, code, pin)
             now = self.clock()
             if correct:
                 pin_locks.record_success(self.store.db, code)
@@ -253,3 +285,8 @@ class PinEntryScreen(PinScreenBase):
         else:
             left = config.pin_max_tries - state.failures
             self.set_error(f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left.")
+
+    async def _ask_central(self, code: str, pin: str) -> PinVerdict:
+        if self.online_check is None:
+            return "unavailable"
+        return await self.online_check(code, pin)
