@@ -216,6 +216,7 @@ def m006_kiosk_clock(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
 def m007_real_central_api(db: Database) -> None:
     """What the real central API holds (api-notes.md): its campaign types, rewards per campaign,
     and where each customer was registered (S9: only a card registered on this kiosk may choose

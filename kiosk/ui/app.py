@@ -146,8 +146,11 @@ class KioskApp(Navigation):
         self._handle_signals = handle_signals
         self.wedge: TerminalWedge | None = make_wedge(reader_spec, config)
         """Spots swipes typed into the terminal (spec ``terminal``; an ungrabbed HID reader)."""
+        self.timers: TimerSource = timers or AppTimers(self)
+        """The monotonic time source of the inactivity timer and of the keyboard wedge's key
+        gaps (tests give a fake one, so neither depends on how loaded the machine is)."""
         self.idle = IdleTimer(
-            timers or AppTimers(self),
+            self.timers,
             timeout=config.inactivity_timeout,
             warning=config.idle_warning,
             on_expired=self._idle_expired,

@@ -156,7 +156,7 @@ async def test_wrong_online_pins_lock_the_card_like_local_ones(
         await on_screen(pilot, "swipe-screen")
         assert "Too many wrong PINs" in _notice(app)
         state = pin_locks.lock_state(pulled.db, lee["code"])
-        assert state.lock_count == 1 and state.is_locked(app.clock())  # persisted in the file
+        assert state.lock_count == 1 and state.is_locked(app.elapsed())  # persisted in the file
         swipe(app, LEE_CARD)  # locked: refused at once, the right PIN is not even asked for
         await wait_until(pilot, lambda: "Too many wrong PINs" in _notice(app), "still locked")
         assert app.screen.id == "swipe-screen"
