@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,17 +36,24 @@ from kiosk.storage.customer_store import Store
 from kiosk.storage.outbox import CustomerRef, OutboxEntry
 from kiosk.storage.refresh import RefreshCounts, refresh_customers
 from kiosk.storage.sync_state import record_contact
+from kiosk.sync.credits import Activity, entry_tag, plan_activities, tag_prefix
+from kiosk.sync.intent import Attention as _Attention
 from kiosk.sync.intent import (
     Backoff,
     Undeliverable,
     credit_outcome,
     prepare_request,
 )
+from kiosk.sync.intent import Retry as _Retry
+from kiosk.sync.tagged import SENT_AT, TAGGED, TaggedSender
 
 log = logging.getLogger(__name__)
 
 SENT_CARD = "card_sent"
 """Key, in an in-doubt entry's saved context, of the card number the request was sent with."""
+SETTLE_FACTOR = 3.0
+"""The settle time of a request in doubt is this many times the client's deadline: past it, a
+request held by a slow proxy has landed or never will (issue 12 scenario 3)."""
 CONTACT_WRITE_SECONDS = 5.0
 """While the state of the line does not change, the time of last contact is written this often."""
 
@@ -71,14 +79,6 @@ class SyncReport:
         )
 
 
-class _Retry(Exception):
-    """Internal: stop this attempt and try the entry again later."""
-
-    def __init__(self, reason: str, *, in_doubt: bool) -> None:
-        super().__init__(reason)
-        self.in_doubt = in_doubt
-
-
 class SyncWorker:
     """Drains one store's outbox through one client; see the module docstring."""
 
@@ -91,7 +91,13 @@ class SyncWorker:
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] | None = None,
+        store_name: str = "",
+        kiosk_id: str | None = None,
+        settle_seconds: float | None = None,
     ) -> None:
+        """``store_name`` and ``kiosk_id`` (default: the host name) go into each credit's tag;
+        ``settle_seconds`` (default: :data:`SETTLE_FACTOR` times the client's deadline) is how
+        long a request in doubt is left to land before it is checked."""
         self.store = store
         self.queue = store.outbox
         self.client = client
@@ -104,6 +110,18 @@ class SyncWorker:
         self._wake = asyncio.Event()
         self._last_contact: tuple[bool, str] | None = None
         self._last_contact_write = 0.0
+        if settle_seconds is None:
+            settle_seconds = SETTLE_FACTOR * float(getattr(client, "timeout", 10.0))
+        self.settle_seconds = settle_seconds
+        self.tag_prefix = tag_prefix(store_name or "shop", kiosk_id or socket.gethostname())
+        self.tagged = TaggedSender(
+            self.queue,
+            client,
+            self._call,
+            prefix=self.tag_prefix,
+            settle_seconds=settle_seconds,
+            clock=self.clock,
+        )
 
     def wake(self) -> None:
         """Tell a waiting worker that new entries were queued (call on the loop's thread)."""
@@ -198,16 +216,27 @@ class SyncWorker:
             # Every failed attempt counts, so that the wait grows even when the failure came
             # before the send (a check or a balance read that got no answer).
             retry_at = self.clock() + self.backoff.delay(entry.attempts + 1, self.rng)
+            if retry.not_before is not None:
+                retry_at = max(retry_at, retry.not_before)
             self.queue.retry_later(entry, retry_at, str(retry), in_doubt=retry.in_doubt)
         except (Undeliverable, _Attention) as problem:
             report.needs_attention += 1
-            self.queue.needs_attention(entry, str(problem))
+            refused = isinstance(problem, _Attention) and problem.refused
+            self.queue.needs_attention(entry, str(problem), refused=refused)
             log.warning("entry %s needs attention: %s", entry.entry_id[:8], problem)
 
     async def _deliver(self, entry: OutboxEntry, report: SyncReport) -> None:
         customer = self.queue.customer(entry.customer_code)
         credit = self._credit(entry)
+        activities = self._activities(entry, customer, credit)
+        if credit is not None and activities is not None:
+            await self.tagged.deliver(entry, customer, credit.campaign_id, activities, report)
+            if entry.in_doubt:
+                await self._refresh_balances(customer.code, report)
+            return
         doubt = entry.in_doubt
+        if doubt:
+            self.tagged.settled(entry)
         try:
             if doubt:
                 report.checks += 1
@@ -232,9 +261,12 @@ class SyncWorker:
             # card number sent is kept with it: a later check must look for that card, not the
             # one the customer has by then (a replaced card, issue 12 scenario 1).
             sent = {SENT_CARD: fields["card_number"]} if fields.get("card_number") else {}
-            self.queue.begin_send(entry, {**(baseline or {}), **sent} or None)
+            self.queue.begin_send(entry, {**(baseline or {}), **sent, SENT_AT: self.clock()})
         action: Literal["new", "edit"] = "new" if entry.action == "new" else "edit"
-        response = await self._call(report, self.client.record_customer(fields, action=action))
+        try:
+            response = await self._call(report, self.client.record_customer(fields, action=action))
+        except _Attention as problem:
+            raise _Attention(str(problem), refused=True) from None
         generated = response.card_number if "card_number_generate" in fields else None
         self.queue.delivered(entry, customer.code, response.code, generated)
         report.delivered += 1
@@ -251,6 +283,20 @@ class SyncWorker:
             log.info("balance of %s not refreshed after a doubt: %s", mask_card(code), problem)
             return
         refresh_customers(self.queue, self.store.view, [central], RefreshCounts())
+
+    def _activities(
+        self, entry: OutboxEntry, customer: CustomerRef, credit: Credit | None
+    ) -> list[Activity] | None:
+        """The tagged calls for a credit on a customer the central API knows, or None to send
+        the entry as a ``record_customer`` request (see :func:`plan_activities`)."""
+        if credit is None or not customer.central_known:
+            return None
+        if entry.in_doubt and not (entry.credit_baseline or {}).get(TAGGED):
+            return None  # first sent with auto_add (before an upgrade): its balance decides it
+        campaign = self.store.view.campaign(credit.campaign_id)
+        kind = campaign.kind if campaign is not None else None
+        tag = entry_tag(self.tag_prefix, entry.entry_id)
+        return plan_activities(entry.request, kind, credit, tag)
 
     def _credit(self, entry: OutboxEntry) -> Credit | None:
         if "auto_add" not in entry.request:
@@ -270,7 +316,12 @@ class SyncWorker:
             raise _Retry(f"central API unreachable: {_short(error)}", in_doubt=False) from None
         except UnknownOutcome as error:
             self._contact(ok=False, failure=_short(error))
-            raise _Retry(f"no usable answer: {_short(error)}", in_doubt=True) from None
+            # It may still be in flight (a slow proxy): look at it only once it has settled.
+            raise _Retry(
+                f"no usable answer: {_short(error)}",
+                in_doubt=True,
+                not_before=self.clock() + self.settle_seconds,
+            ) from None
         except ApiError as error:
             self._contact(ok=True)
             if is_account_problem(error.message):
@@ -377,10 +428,6 @@ class SyncWorker:
             "A credit was sent but no answer came, and the central balance has changed by a "
             "different amount since; check it there, then retry or discard"
         )
-
-
-class _Attention(Exception):
-    """Internal: park the entry for staff with this message."""
 
 
 def _balance(central: CentralCustomer | None, credit: Credit) -> Decimal | None:
