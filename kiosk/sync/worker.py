@@ -1,12 +1,15 @@
 """The sync worker: delivers the outbox to the central API, exactly once in effect (S2-S6).
 
 One coroutine per customer delivers that customer's entries strictly in order (S3); up to
-``concurrency`` customers are served at once. Before each send the entry is marked in doubt in
-the database; a definitive answer clears it. An entry found in doubt (no answer came, or the
-kiosk was killed mid-send) is not resent blindly: the worker first asks the central API what
-happened (S5), by card number and, for credits, by comparing the balance with the one recorded
-just before the send. What cannot be decided goes to the needs-attention list with the reason.
-"""
+``concurrency`` customers are served at once. Before each send that could duplicate or credit
+twice the entry is marked in doubt in the database; a definitive answer clears it. A credit on a
+customer the central API knows is sent as ``record_activity`` with its own ``authorization`` tag
+(:mod:`kiosk.sync.tagged`); the rest as ``record_customer``. An entry found in doubt (no answer
+came, or the kiosk was killed mid-send) is not resent blindly: after a settle time longer than a
+request can stay in flight, the worker asks the central API what happened (S5): by the tag in
+the history, by card number for a creation (:mod:`kiosk.sync.balance_check`), or by the balance
+for a credit it cannot tag. What cannot be decided goes to the needs-attention list with the
+reason."""
 
 from __future__ import annotations
 
@@ -17,15 +20,12 @@ import random
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Literal
 
 from kiosk.central.client import (
     ApiError,
     CentralClient,
-    CentralCustomer,
     CentralError,
-    NotFound,
     UnknownOutcome,
     Unreachable,
 )
@@ -36,12 +36,12 @@ from kiosk.storage.customer_store import Store
 from kiosk.storage.outbox import CustomerRef, OutboxEntry
 from kiosk.storage.refresh import RefreshCounts, refresh_customers
 from kiosk.storage.sync_state import record_contact
+from kiosk.sync.balance_check import SENT_CARD, DoubtChecker
 from kiosk.sync.credits import Activity, entry_tag, plan_activities, tag_prefix
 from kiosk.sync.intent import Attention as _Attention
 from kiosk.sync.intent import (
     Backoff,
     Undeliverable,
-    credit_outcome,
     prepare_request,
 )
 from kiosk.sync.intent import Retry as _Retry
@@ -49,8 +49,6 @@ from kiosk.sync.tagged import SENT_AT, TAGGED, TaggedSender
 
 log = logging.getLogger(__name__)
 
-SENT_CARD = "card_sent"
-"""Key, in an in-doubt entry's saved context, of the card number the request was sent with."""
 SETTLE_FACTOR = 3.0
 """The settle time of a request in doubt is this many times the client's deadline: past it, a
 request held by a slow proxy has landed or never will (issue 12 scenario 3)."""
@@ -114,6 +112,7 @@ class SyncWorker:
             settle_seconds = SETTLE_FACTOR * float(getattr(client, "timeout", 10.0))
         self.settle_seconds = settle_seconds
         self.tag_prefix = tag_prefix(store_name or "shop", kiosk_id or socket.gethostname())
+        self.checker = DoubtChecker(self.queue, client, self._call)
         self.tagged = TaggedSender(
             self.queue,
             client,
@@ -240,7 +239,7 @@ class SyncWorker:
         try:
             if doubt:
                 report.checks += 1
-                applied_code, customer = await self._check(entry, customer, credit, report)
+                applied_code, customer = await self.checker.check(entry, customer, credit, report)
                 if applied_code is not None:
                     self.queue.delivered(entry, customer.code, applied_code)
                     report.delivered += 1
@@ -251,7 +250,7 @@ class SyncWorker:
             fields = prepare_request(entry.request, customer, local_status=entry.local_status)
             baseline = None
             if credit is not None:
-                baseline = await self._baseline(customer, credit, report)
+                baseline = await self.checker.baseline(customer, credit, report)
         except _Retry as retry:
             # Failures before the send leave the entry exactly as in doubt as it was.
             raise _Retry(str(retry), in_doubt=doubt) from None
@@ -331,112 +330,6 @@ class SyncWorker:
             raise _Attention(f"The central API refused this change: {error.message}") from None
         self._contact(ok=True)
         return result
-
-    async def _find(
-        self, customer: CustomerRef, report: SyncReport, *, card_sent: str | None = None
-    ) -> CentralCustomer | None:
-        """The central record of a customer: by central code, else by card number (S5): the
-        card number a request in doubt was sent with, when there is one."""
-        if customer.central_known:
-            try:
-                return await self._call(report, self.client.customer_info(code=customer.code))
-            except _Retry:
-                raise
-            except NotFound:
-                return None
-        card = card_sent or customer.card_number
-        if not card:
-            raise _Attention(
-                "A customer created on this kiosk without a card number may or may not have "
-                "reached the central API; check there for a duplicate, then retry or discard"
-            )
-        found = await self._call(
-            report, self.client.customer_search({"card_number": card}, exact_match="sensitive")
-        )
-        if len(found) > 1:
-            raise _Attention(
-                f"Card {mask_card(card)} belongs to {len(found)} customers at "
-                "the central API; give the right customer code, then retry"
-            )
-        return found[0] if found else None
-
-    async def _baseline(
-        self, customer: CustomerRef, credit: Credit, report: SyncReport
-    ) -> dict[str, Any]:
-        """The central balance before a credit is sent, kept to decide a later doubt (S5)."""
-        try:
-            central = await self._find(customer, report)
-        except _Attention:
-            return {"known": False}
-        # "existed": whether the customer was there before; a creation's bonus is then decided
-        # by the creation itself (issue 12), not by a balance another till may also move.
-        before = _balance(central, credit)
-        if before is None:
-            return {"known": False, "existed": central is not None}
-        return {"known": True, "amount": str(before), "existed": central is not None}
-
-    async def _check(
-        self,
-        entry: OutboxEntry,
-        customer: CustomerRef,
-        credit: Credit | None,
-        report: SyncReport,
-    ) -> tuple[str | None, CustomerRef]:
-        """Decide an in-doubt entry (S5).
-
-        Returns the central code when it was applied (None when it was not, or when resending
-        is harmless) and the customer as it now stands locally; raises _Attention when it
-        cannot tell.
-        """
-        if credit is None and customer.central_known:
-            return None, customer  # a plain update by central code: resending is harmless
-        baseline = entry.credit_baseline or {"known": False}
-        central = await self._find(customer, report, card_sent=baseline.get(SENT_CARD))
-        if credit is not None and not customer.central_known and baseline.get("existed") is False:
-            # This request was to create the customer with a sign-up bonus: the customer now
-            # existing by the card that was sent means the creation, bonus included, applied.
-            if central is not None:
-                return central.code, customer
-            return None, customer
-        if credit is None:
-            if central is not None and entry.action == "new":
-                return central.code, customer  # "new" always creates: the customer is its work
-            if central is not None:
-                # The customer exists there (made by the lost request, or known before): adopt
-                # its code so that the resend updates it instead of creating another.
-                customer = self.queue.customer(self.queue.adopt_code(customer.code, central.code))
-            return None, customer
-        if not baseline.get("known"):
-            raise _Attention(
-                "A credit was sent but no answer came, and the balance before it is not known; "
-                "check the customer's balance at the central API, then retry or discard"
-            )
-        now = _balance(central, credit)
-        if now is None:
-            raise _Attention(
-                "A credit was sent but no answer came, and the central API did not say the "
-                "balance; check the customer's balance there, then retry or discard"
-            )
-        outcome = credit_outcome(Decimal(baseline["amount"]), now, credit.amount)
-        if outcome == "applied" and central is not None:
-            return central.code, customer
-        if outcome == "not_applied":
-            if central is not None:
-                customer = self.queue.customer(self.queue.adopt_code(customer.code, central.code))
-            return None, customer
-        raise _Attention(
-            "A credit was sent but no answer came, and the central balance has changed by a "
-            "different amount since; check it there, then retry or discard"
-        )
-
-
-def _balance(central: CentralCustomer | None, credit: Credit) -> Decimal | None:
-    """The central balance a credit goes to: 0 for a customer the API does not have yet, None
-    when the answer did not say (unknown, never 0: a credit in doubt would be sent twice)."""
-    if central is None:
-        return Decimal(0)
-    return central.balance(credit.campaign_id, credit.item)
-
 
 def _short(error: CentralError) -> str:
     text = str(error) or type(error).__name__
