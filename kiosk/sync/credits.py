@@ -15,6 +15,7 @@ finding the tag in the customer's ``customer_balance`` history rather than by co
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,8 +41,9 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slug(text: str) -> str:
-    """Lower-case letters and digits joined by ``-`` (``Demo shop`` -> ``demo-shop``)."""
-    return _SLUG.sub("-", text.lower()).strip("-")[:PART_LIMIT] or "unnamed"
+    """Lower-case ASCII letters and digits joined by ``-`` (``Café Nord`` -> ``cafe-nord``)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _SLUG.sub("-", plain.lower()).strip("-")[:PART_LIMIT] or "unnamed"
 
 
 def tag_prefix(store_name: str, kiosk_id: str) -> str:
