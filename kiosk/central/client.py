@@ -127,6 +127,8 @@ class CentralClient(LedgerCalls):
                 f"got {url.scheme}://{url.host}"
             )
         self._url = url
+        self.timeout = timeout
+        """The deadline of one request in seconds (the sync settle time derives from it)."""
         self._credentials = credentials
         self._use_header = use_header
         self._http = httpx.AsyncClient(

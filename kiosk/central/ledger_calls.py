@@ -1,7 +1,8 @@
 """The central API's catalogue and transaction calls, as a part of :class:`~kiosk.central.
 client.CentralClient`: campaigns, rewards and custom fields (what a pull needs), and
-``record_activity``, ``redeem`` and ``customer_balance`` (credits, redemptions and the history that
-finds a transaction again by its ``authorization`` tag, S5).
+``record_activity``, ``redeem``, ``customer_balance`` and ``transaction_delete`` (credits,
+redemptions, the history that finds a transaction again by its ``authorization`` tag, and the
+undoing of a duplicate, S5).
 """
 
 from __future__ import annotations
@@ -109,6 +110,11 @@ class LedgerCalls:
             authorization=authorization,
         )
         return receipt_from(await self._call("redeem", body))
+
+    async def transaction_delete(self, *, code: str, campaign_id: str, transaction_id: str) -> None:
+        """Remove one transaction (``transaction_delete``): how a duplicate credit is undone."""
+        body = {"code": code, "campaign_id": campaign_id, "transaction_id": transaction_id}
+        await self._call("transaction_delete", body)
 
     async def list_campaigns(self) -> list[Campaign]:
         """The account's campaigns (``campaigns_list``, page by page); a campaign of a type the

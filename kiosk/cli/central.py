@@ -34,6 +34,7 @@ _FAULT_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--garbage", "garbage", "apply, then answer random bytes"),
     ("--truncated", "truncated", "apply, then send half the answer"),
     ("--stall", "stall", "apply, then hold the answer for --stall-seconds"),
+    ("--apply-late", "apply_late", "hold the request for --late-seconds, then apply it"),
 )
 """Probability options of ``serve``: option, :class:`FaultConfig` field, help."""
 
@@ -79,6 +80,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     for option, name, text in _FAULT_OPTIONS:
         faults.add_argument(option, dest=name, type=float, default=0.0, metavar="P", help=text)
     faults.add_argument("--stall-seconds", type=float, default=30.0)
+    faults.add_argument("--late-seconds", type=float, default=3.0)
     faults.add_argument(
         "--ignore-proposed-code",
         action="store_true",
@@ -144,6 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             seed=args.seed,
             latency_ms=args.latency_ms,
             stall_seconds=args.stall_seconds,
+            late_seconds=args.late_seconds,
             ignore_proposed_code=args.ignore_proposed_code,
             only_writes=args.only_writes,
             **{name: getattr(args, name) for _, name, _ in _FAULT_OPTIONS},
@@ -163,7 +166,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: cannot serve on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 1
     print(f"central API reference server on {running.url} (database {_db(args)})", flush=True)
-    active = {k: v for k, v in config.to_json().items() if v and k != "stall_seconds"}
+    durations = ("stall_seconds", "late_seconds")
+    active = {k: v for k, v in config.to_json().items() if v and k not in durations}
     if active:
         print(f"faults: {active}", flush=True)
     serve_forever(running)

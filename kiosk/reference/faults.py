@@ -9,7 +9,9 @@ meets the same faults in the same order. Faults happen in two phases:
 - before the request is applied: ``reset_before``, ``http_500``, ``http_502``, ``http_503``
   (the change is NOT applied);
 - after it is applied: ``drop_after_apply``, ``garbage``, ``truncated``, ``stall`` (the change
-  IS applied, but the client gets no usable answer).
+  IS applied, but the client gets no usable answer); and ``apply_late``, drawn with them: the
+  request is held ``late_seconds`` (past the client's deadline) and only then applied, as a slow
+  proxy does (issue 12: a check made before it lands must not conclude "not applied").
 
 The probabilities of one phase are checked in the order listed and must add up to at most 1.
 """
@@ -26,7 +28,7 @@ from kiosk.domain.addresses import is_loopback
 
 BeforeFault = Literal["reset", "http_500", "http_502", "http_503"]
 """A fault that strikes before the request is applied."""
-AfterFault = Literal["drop", "garbage", "truncated", "stall"]
+AfterFault = Literal["drop", "garbage", "truncated", "stall", "late"]
 """A fault that strikes after the request is applied."""
 
 _BEFORE: tuple[tuple[str, BeforeFault], ...] = (
@@ -40,6 +42,7 @@ _AFTER: tuple[tuple[str, AfterFault], ...] = (
     ("garbage", "garbage"),
     ("truncated", "truncated"),
     ("stall", "stall"),
+    ("apply_late", "late"),
 )
 
 
@@ -69,6 +72,10 @@ class FaultConfig:
     """Probability: apply, then hold the answer for ``stall_seconds``."""
     stall_seconds: float = 30.0
     """How long a stalled answer is held (longer than the client's timeout)."""
+    apply_late: float = 0.0
+    """Probability: hold the request ``late_seconds``, then apply it (the client gave up)."""
+    late_seconds: float = 3.0
+    """How long a late request is held before it is applied (longer than the client's timeout)."""
     ignore_proposed_code: bool = False
     """A new customer created with a given ``code`` gets a random code instead (M2 reversed)."""
     only_writes: bool = False
@@ -84,8 +91,8 @@ class FaultConfig:
             if sum(getattr(self, name) for name, _ in phase) > 1.0 + 1e-9:
                 names = ", ".join(name for name, _ in phase)
                 raise ValueError(f"The probabilities of {names} add up to more than 1")
-        if self.latency_ms < 0 or self.stall_seconds < 0:
-            raise ValueError("latency_ms and stall_seconds must not be negative")
+        if self.latency_ms < 0 or self.stall_seconds < 0 or self.late_seconds < 0:
+            raise ValueError("latency_ms, stall_seconds and late_seconds must not be negative")
 
     def to_json(self) -> dict[str, Any]:
         """The config as a JSON object (the ``/_control/faults`` format)."""
@@ -125,6 +132,7 @@ class Decision:
     before: BeforeFault | None = None
     after: AfterFault | None = None
     stall_seconds: float = 0.0
+    late_seconds: float = 0.0
     ignore_proposed_code: bool = False
 
 
@@ -172,6 +180,7 @@ class FaultControl:
                 before=before,  # type: ignore[arg-type]
                 after=None if before else after,  # type: ignore[arg-type]
                 stall_seconds=config.stall_seconds,
+                late_seconds=config.late_seconds,
                 ignore_proposed_code=config.ignore_proposed_code,
             )
             self.history.append(decision)

@@ -146,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
             page = _PROXY_PAGE if status == 502 else b"Internal Server Error\n"
             self._send(status, page, "text/html", close=True)
             return
+        if decision.after == "late":
+            # A slow proxy: the request reaches the API only after the client gave up on it.
+            self.server.stopping.wait(decision.late_seconds)
         if form is None:
             pieces, status, content_type = _whole(error(refused), OutputFormat()), 200, _XML
         else:

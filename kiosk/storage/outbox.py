@@ -282,12 +282,15 @@ class Outbox:
             )
             record_time(self.conn, now)  # a restart resumes the wait, never lengthens it
 
-    def needs_attention(self, entry: OutboxEntry, message: str) -> None:
-        """A definitive error or an undecidable doubt: park it for staff (S5, S6)."""
+    def needs_attention(self, entry: OutboxEntry, message: str, *, refused: bool = False) -> None:
+        """A definitive error or an undecidable doubt: park it for staff (S5, S6).
+
+        ``refused``: the send itself was refused, so nothing was applied: no longer in doubt."""
         with write_transaction(self.db):
             self.conn.execute(
-                "UPDATE outbox SET state = 'attention', last_error = ? WHERE entry_id = ?",
-                (message, entry.entry_id),
+                "UPDATE outbox SET state = 'attention', last_error = ?, "
+                "in_doubt = CASE WHEN ? THEN 0 ELSE in_doubt END WHERE entry_id = ?",
+                (message, int(refused), entry.entry_id),
             )
 
     def delivered(
@@ -296,13 +299,21 @@ class Outbox:
         local_code: str,
         central_code: str,
         card_number: str | None = None,
+        *,
+        transactions: dict[str, str] | None = None,
     ) -> None:
         """The central API applied the entry: adopt its code, scrub secrets (S4, S9).
 
         ``local_code`` is the customer's code in the local store now (an in-doubt check may
         have adopted the central code already). ``card_number``: one the central API generated.
+        ``transactions``: tag -> central transaction id of a tagged credit, kept in the audit
+        table (no column needed) so the owner can match the kiosk's entry to the central one.
         """
         with write_transaction(self.db):
+            if transactions:
+                made = ", ".join(f"{tag} = transaction {tid}" for tag, tid in transactions.items())
+                detail = f"entry {entry.entry_id[:8]}: {made}"
+                record_audit(self.db, "sync", "outbox.credited", detail)
             local_code = adopt_code(self.conn, local_code, central_code)
             if card_number is not None:
                 self.conn.execute(
@@ -324,6 +335,11 @@ class Outbox:
         the customer now has locally."""
         with write_transaction(self.db):
             return adopt_code(self.conn, local_code, central_code)
+
+    def audit(self, action: str, detail: str) -> None:
+        """Record a decision of delivery in the audit table, in its own transaction."""
+        with write_transaction(self.db):
+            record_audit(self.db, "sync", action, detail)
 
     # Staff actions
 

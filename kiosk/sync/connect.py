@@ -58,4 +58,5 @@ def service_from_settings(
         concurrency=settings.sync.concurrency,
         backoff=backoff,
         timing=SyncTiming(pull_interval=settings.sync.pull_interval_minutes * 60.0),
+        store_name=settings.store_name,
     )

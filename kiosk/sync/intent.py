@@ -21,6 +21,31 @@ class Undeliverable(Exception):
     """The entry cannot be sent as it stands; the message explains why, for staff (S6)."""
 
 
+class Retry(Exception):
+    """Stop this attempt and try the entry again later.
+
+    ``in_doubt``: the request may have been applied, so the next attempt checks first (S5).
+    ``not_before``: the earliest time to try again (a lost request's settle time), if any.
+    """
+
+    def __init__(self, reason: str, *, in_doubt: bool, not_before: float | None = None) -> None:
+        super().__init__(reason)
+        self.in_doubt = in_doubt
+        self.not_before = not_before
+
+
+class Attention(Exception):
+    """Park the entry for staff with this message (S5, S6).
+
+    ``refused``: the central API answered the send itself with an error, so nothing was applied
+    and the entry is no longer in doubt (a staff retry sends it at once).
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
 def prepare_request(
     request: dict[str, str], customer: CustomerRef, *, local_status: str
 ) -> dict[str, str]:

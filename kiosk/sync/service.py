@@ -70,8 +70,14 @@ class SyncService:
         backoff: Backoff | None = None,
         timing: SyncTiming | None = None,
         clock: Callable[[], float] | None = None,
+        store_name: str = "",
+        kiosk_id: str | None = None,
     ) -> None:
+        """``store_name`` and ``kiosk_id`` (default: the host name) name this kiosk in the
+        ``authorization`` tag of each credit it sends (issue 12)."""
         self.store = store
+        self.store_name = store_name
+        self.kiosk_id = kiosk_id
         self.concurrency = concurrency
         self.backoff = backoff or Backoff()
         self.timing = timing or SyncTiming()
@@ -108,6 +114,8 @@ class SyncService:
             concurrency=self.concurrency,
             backoff=self.backoff,
             clock=self._clock,
+            store_name=self.store_name,
+            kiosk_id=self.kiosk_id,
         )
         if self._woken:
             self._worker.wake()

@@ -1,12 +1,15 @@
 """The sync worker: delivers the outbox to the central API, exactly once in effect (S2-S6).
 
 One coroutine per customer delivers that customer's entries strictly in order (S3); up to
-``concurrency`` customers are served at once. Before each send the entry is marked in doubt in
-the database; a definitive answer clears it. An entry found in doubt (no answer came, or the
-kiosk was killed mid-send) is not resent blindly: the worker first asks the central API what
-happened (S5), by card number and, for credits, by comparing the balance with the one recorded
-just before the send. What cannot be decided goes to the needs-attention list with the reason.
-"""
+``concurrency`` customers are served at once. Before each send that could duplicate or credit
+twice the entry is marked in doubt in the database; a definitive answer clears it. A credit on a
+customer the central API knows is sent as ``record_activity`` with its own ``authorization`` tag
+(:mod:`kiosk.sync.tagged`); the rest as ``record_customer``. An entry found in doubt (no answer
+came, or the kiosk was killed mid-send) is not resent blindly: after a settle time longer than a
+request can stay in flight, the worker asks the central API what happened (S5): by the tag in
+the history, by card number for a creation (:mod:`kiosk.sync.balance_check`), or by the balance
+for a credit it cannot tag. What cannot be decided goes to the needs-attention list with the
+reason."""
 
 from __future__ import annotations
 
@@ -14,17 +17,15 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Literal
 
 from kiosk.central.client import (
     ApiError,
     CentralClient,
-    CentralCustomer,
     CentralError,
-    NotFound,
     UnknownOutcome,
     Unreachable,
 )
@@ -35,17 +36,22 @@ from kiosk.storage.customer_store import Store
 from kiosk.storage.outbox import CustomerRef, OutboxEntry
 from kiosk.storage.refresh import RefreshCounts, refresh_customers
 from kiosk.storage.sync_state import record_contact
+from kiosk.sync.balance_check import SENT_CARD, DoubtChecker
+from kiosk.sync.credits import Activity, entry_tag, plan_activities, tag_prefix
+from kiosk.sync.intent import Attention as _Attention
 from kiosk.sync.intent import (
     Backoff,
     Undeliverable,
-    credit_outcome,
     prepare_request,
 )
+from kiosk.sync.intent import Retry as _Retry
+from kiosk.sync.tagged import SENT_AT, TAGGED, TaggedSender
 
 log = logging.getLogger(__name__)
 
-SENT_CARD = "card_sent"
-"""Key, in an in-doubt entry's saved context, of the card number the request was sent with."""
+SETTLE_FACTOR = 3.0
+"""The settle time of a request in doubt is this many times the client's deadline: past it, a
+request held by a slow proxy has landed or never will (issue 12 scenario 3)."""
 CONTACT_WRITE_SECONDS = 5.0
 """While the state of the line does not change, the time of last contact is written this often."""
 
@@ -71,14 +77,6 @@ class SyncReport:
         )
 
 
-class _Retry(Exception):
-    """Internal: stop this attempt and try the entry again later."""
-
-    def __init__(self, reason: str, *, in_doubt: bool) -> None:
-        super().__init__(reason)
-        self.in_doubt = in_doubt
-
-
 class SyncWorker:
     """Drains one store's outbox through one client; see the module docstring."""
 
@@ -91,7 +89,13 @@ class SyncWorker:
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] | None = None,
+        store_name: str = "",
+        kiosk_id: str | None = None,
+        settle_seconds: float | None = None,
     ) -> None:
+        """``store_name`` and ``kiosk_id`` (default: the host name) go into each credit's tag;
+        ``settle_seconds`` (default: :data:`SETTLE_FACTOR` times the client's deadline) is how
+        long a request in doubt is left to land before it is checked."""
         self.store = store
         self.queue = store.outbox
         self.client = client
@@ -104,6 +108,19 @@ class SyncWorker:
         self._wake = asyncio.Event()
         self._last_contact: tuple[bool, str] | None = None
         self._last_contact_write = 0.0
+        if settle_seconds is None:
+            settle_seconds = SETTLE_FACTOR * float(getattr(client, "timeout", 10.0))
+        self.settle_seconds = settle_seconds
+        self.tag_prefix = tag_prefix(store_name or "shop", kiosk_id or socket.gethostname())
+        self.checker = DoubtChecker(self.queue, client, self._call)
+        self.tagged = TaggedSender(
+            self.queue,
+            client,
+            self._call,
+            prefix=self.tag_prefix,
+            settle_seconds=settle_seconds,
+            clock=self.clock,
+        )
 
     def wake(self) -> None:
         """Tell a waiting worker that new entries were queued (call on the loop's thread)."""
@@ -198,20 +215,31 @@ class SyncWorker:
             # Every failed attempt counts, so that the wait grows even when the failure came
             # before the send (a check or a balance read that got no answer).
             retry_at = self.clock() + self.backoff.delay(entry.attempts + 1, self.rng)
+            if retry.not_before is not None:
+                retry_at = max(retry_at, retry.not_before)
             self.queue.retry_later(entry, retry_at, str(retry), in_doubt=retry.in_doubt)
         except (Undeliverable, _Attention) as problem:
             report.needs_attention += 1
-            self.queue.needs_attention(entry, str(problem))
+            refused = isinstance(problem, _Attention) and problem.refused
+            self.queue.needs_attention(entry, str(problem), refused=refused)
             log.warning("entry %s needs attention: %s", entry.entry_id[:8], problem)
 
     async def _deliver(self, entry: OutboxEntry, report: SyncReport) -> None:
         customer = self.queue.customer(entry.customer_code)
         credit = self._credit(entry)
+        activities = self._activities(entry, customer, credit)
+        if credit is not None and activities is not None:
+            await self.tagged.deliver(entry, customer, credit.campaign_id, activities, report)
+            if entry.in_doubt:
+                await self._refresh_balances(customer.code, report)
+            return
         doubt = entry.in_doubt
+        if doubt:
+            self.tagged.settled(entry)
         try:
             if doubt:
                 report.checks += 1
-                applied_code, customer = await self._check(entry, customer, credit, report)
+                applied_code, customer = await self.checker.check(entry, customer, credit, report)
                 if applied_code is not None:
                     self.queue.delivered(entry, customer.code, applied_code)
                     report.delivered += 1
@@ -222,7 +250,7 @@ class SyncWorker:
             fields = prepare_request(entry.request, customer, local_status=entry.local_status)
             baseline = None
             if credit is not None:
-                baseline = await self._baseline(customer, credit, report)
+                baseline = await self.checker.baseline(customer, credit, report)
         except _Retry as retry:
             # Failures before the send leave the entry exactly as in doubt as it was.
             raise _Retry(str(retry), in_doubt=doubt) from None
@@ -232,9 +260,12 @@ class SyncWorker:
             # card number sent is kept with it: a later check must look for that card, not the
             # one the customer has by then (a replaced card, issue 12 scenario 1).
             sent = {SENT_CARD: fields["card_number"]} if fields.get("card_number") else {}
-            self.queue.begin_send(entry, {**(baseline or {}), **sent} or None)
+            self.queue.begin_send(entry, {**(baseline or {}), **sent, SENT_AT: self.clock()})
         action: Literal["new", "edit"] = "new" if entry.action == "new" else "edit"
-        response = await self._call(report, self.client.record_customer(fields, action=action))
+        try:
+            response = await self._call(report, self.client.record_customer(fields, action=action))
+        except _Attention as problem:
+            raise _Attention(str(problem), refused=True) from None
         generated = response.card_number if "card_number_generate" in fields else None
         self.queue.delivered(entry, customer.code, response.code, generated)
         report.delivered += 1
@@ -251,6 +282,20 @@ class SyncWorker:
             log.info("balance of %s not refreshed after a doubt: %s", mask_card(code), problem)
             return
         refresh_customers(self.queue, self.store.view, [central], RefreshCounts())
+
+    def _activities(
+        self, entry: OutboxEntry, customer: CustomerRef, credit: Credit | None
+    ) -> list[Activity] | None:
+        """The tagged calls for a credit on a customer the central API knows, or None to send
+        the entry as a ``record_customer`` request (see :func:`plan_activities`)."""
+        if credit is None or not customer.central_known:
+            return None
+        if entry.in_doubt and not (entry.credit_baseline or {}).get(TAGGED):
+            return None  # first sent with auto_add (before an upgrade): its balance decides it
+        campaign = self.store.view.campaign(credit.campaign_id)
+        kind = campaign.kind if campaign is not None else None
+        tag = entry_tag(self.tag_prefix, entry.entry_id)
+        return plan_activities(entry.request, kind, credit, tag)
 
     def _credit(self, entry: OutboxEntry) -> Credit | None:
         if "auto_add" not in entry.request:
@@ -270,7 +315,12 @@ class SyncWorker:
             raise _Retry(f"central API unreachable: {_short(error)}", in_doubt=False) from None
         except UnknownOutcome as error:
             self._contact(ok=False, failure=_short(error))
-            raise _Retry(f"no usable answer: {_short(error)}", in_doubt=True) from None
+            # It may still be in flight (a slow proxy): look at it only once it has settled.
+            raise _Retry(
+                f"no usable answer: {_short(error)}",
+                in_doubt=True,
+                not_before=self.clock() + self.settle_seconds,
+            ) from None
         except ApiError as error:
             self._contact(ok=True)
             if is_account_problem(error.message):
@@ -280,116 +330,6 @@ class SyncWorker:
             raise _Attention(f"The central API refused this change: {error.message}") from None
         self._contact(ok=True)
         return result
-
-    async def _find(
-        self, customer: CustomerRef, report: SyncReport, *, card_sent: str | None = None
-    ) -> CentralCustomer | None:
-        """The central record of a customer: by central code, else by card number (S5): the
-        card number a request in doubt was sent with, when there is one."""
-        if customer.central_known:
-            try:
-                return await self._call(report, self.client.customer_info(code=customer.code))
-            except _Retry:
-                raise
-            except NotFound:
-                return None
-        card = card_sent or customer.card_number
-        if not card:
-            raise _Attention(
-                "A customer created on this kiosk without a card number may or may not have "
-                "reached the central API; check there for a duplicate, then retry or discard"
-            )
-        found = await self._call(
-            report, self.client.customer_search({"card_number": card}, exact_match="sensitive")
-        )
-        if len(found) > 1:
-            raise _Attention(
-                f"Card {mask_card(card)} belongs to {len(found)} customers at "
-                "the central API; give the right customer code, then retry"
-            )
-        return found[0] if found else None
-
-    async def _baseline(
-        self, customer: CustomerRef, credit: Credit, report: SyncReport
-    ) -> dict[str, Any]:
-        """The central balance before a credit is sent, kept to decide a later doubt (S5)."""
-        try:
-            central = await self._find(customer, report)
-        except _Attention:
-            return {"known": False}
-        # "existed": whether the customer was there before; a creation's bonus is then decided
-        # by the creation itself (issue 12), not by a balance another till may also move.
-        before = _balance(central, credit)
-        if before is None:
-            return {"known": False, "existed": central is not None}
-        return {"known": True, "amount": str(before), "existed": central is not None}
-
-    async def _check(
-        self,
-        entry: OutboxEntry,
-        customer: CustomerRef,
-        credit: Credit | None,
-        report: SyncReport,
-    ) -> tuple[str | None, CustomerRef]:
-        """Decide an in-doubt entry (S5).
-
-        Returns the central code when it was applied (None when it was not, or when resending
-        is harmless) and the customer as it now stands locally; raises _Attention when it
-        cannot tell.
-        """
-        if credit is None and customer.central_known:
-            return None, customer  # a plain update by central code: resending is harmless
-        baseline = entry.credit_baseline or {"known": False}
-        central = await self._find(customer, report, card_sent=baseline.get(SENT_CARD))
-        if credit is not None and not customer.central_known and baseline.get("existed") is False:
-            # This request was to create the customer with a sign-up bonus: the customer now
-            # existing by the card that was sent means the creation, bonus included, applied.
-            if central is not None:
-                return central.code, customer
-            return None, customer
-        if credit is None:
-            if central is not None and entry.action == "new":
-                return central.code, customer  # "new" always creates: the customer is its work
-            if central is not None:
-                # The customer exists there (made by the lost request, or known before): adopt
-                # its code so that the resend updates it instead of creating another.
-                customer = self.queue.customer(self.queue.adopt_code(customer.code, central.code))
-            return None, customer
-        if not baseline.get("known"):
-            raise _Attention(
-                "A credit was sent but no answer came, and the balance before it is not known; "
-                "check the customer's balance at the central API, then retry or discard"
-            )
-        now = _balance(central, credit)
-        if now is None:
-            raise _Attention(
-                "A credit was sent but no answer came, and the central API did not say the "
-                "balance; check the customer's balance there, then retry or discard"
-            )
-        outcome = credit_outcome(Decimal(baseline["amount"]), now, credit.amount)
-        if outcome == "applied" and central is not None:
-            return central.code, customer
-        if outcome == "not_applied":
-            if central is not None:
-                customer = self.queue.customer(self.queue.adopt_code(customer.code, central.code))
-            return None, customer
-        raise _Attention(
-            "A credit was sent but no answer came, and the central balance has changed by a "
-            "different amount since; check it there, then retry or discard"
-        )
-
-
-class _Attention(Exception):
-    """Internal: park the entry for staff with this message."""
-
-
-def _balance(central: CentralCustomer | None, credit: Credit) -> Decimal | None:
-    """The central balance a credit goes to: 0 for a customer the API does not have yet, None
-    when the answer did not say (unknown, never 0: a credit in doubt would be sent twice)."""
-    if central is None:
-        return Decimal(0)
-    return central.balance(credit.campaign_id, credit.item)
-
 
 def _short(error: CentralError) -> str:
     text = str(error) or type(error).__name__
