@@ -1,4 +1,4 @@
-"""The migration to the real central API's data (m006): a kiosk database made before it opens
+"""The migration to the real central API's data (m007): a kiosk database made before it opens
 with every row kept, the real campaign types and rewards can be stored, and each customer knows
 whether it was registered on this kiosk (S9)."""
 
@@ -15,13 +15,18 @@ from kiosk.storage.customer_store import Store
 from kiosk.storage.database import write_transaction
 from kiosk.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
+REAL_API = "m007_real_central_api"
+"""The migration under test. A name not in the set would make ``stop_before`` apply everything
+and the test would check nothing: it is asserted to exist."""
+
 
 def old_database(path: Path) -> None:
-    """A file as the kiosk left it before m006: a pulled customer, a local registration that was
+    """A file as the kiosk left it before m007: a pulled customer, a local registration that was
     delivered, one still queued, a legacy 'visits' campaign with a balance."""
+    assert REAL_API in {migration.name for migration in MIGRATIONS._migrations}
     db = Database(path)
     with write_transaction(db):
-        MIGRATIONS.apply(db, stop_before="m006_real_central_api")
+        MIGRATIONS.apply(db, stop_before=REAL_API)
     rows = [
         ("1001", "1111", 1),  # pulled from the central API
         ("2002", "2222", 1),  # registered here, delivered (central_known since)
