@@ -55,7 +55,12 @@ class TaggedSender:
         prefix: str,
         settle_seconds: float,
         clock: Callable[[], float],
+        reach: Callable[[Any], Awaitable[None]] | None = None,
     ) -> None:
+        self.reach = reach
+        """Makes sure the central API answers before a send is begun (the worker's, which
+        pings only when the line was not last seen up): a send begun to a dead line would
+        mark the backup copy "sent since" and put the entry in doubt for nothing."""
         self.queue = queue
         self.client = client
         self.call = call
@@ -92,6 +97,11 @@ class TaggedSender:
                 raise Retry(str(retry), in_doubt=True) from None
         pending = [a for a in activities if a.tag not in done]
         if pending:
+            if self.reach is not None:
+                try:
+                    await self.reach(report)
+                except Retry as retry:  # nothing left: as in doubt as it was
+                    raise Retry(str(retry), in_doubt=entry.in_doubt or bool(done)) from None
             self.queue.begin_send(entry, {SENT_AT: self.clock(), TAGGED: True})
             for activity in pending:
                 try:

@@ -120,6 +120,7 @@ class SyncWorker:
             prefix=self.tag_prefix,
             settle_seconds=settle_seconds,
             clock=self.clock,
+            reach=self._reach,
         )
 
     def wake(self) -> None:
@@ -192,6 +193,13 @@ class SyncWorker:
         if state != self._last_contact or now - self._last_contact_write >= CONTACT_WRITE_SECONDS:
             record_contact(self.store.db, ok=ok, failure=failure, at=now)
             self._last_contact, self._last_contact_write = state, now
+
+    async def _reach(self, report: SyncReport) -> None:
+        """Unless the central API was last seen answering, ask it something harmless first:
+        a failure then leaves the entry exactly as it was (raises the worker's Retry)."""
+        if self._last_contact is not None and self._last_contact[0]:
+            return
+        await self._call(report, self.client.ping())
 
     async def _heartbeat(self) -> None:
         """Record whether the central API answers, without changing anything there."""
