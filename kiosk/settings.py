@@ -239,6 +239,9 @@ class Settings:
 
     store_name: str = "Demo shop"
     """Shown on the idle screen."""
+    kiosk_name: str = ""
+    """This kiosk's name in the shop's reports: the central API stores it, with the store's,
+    in the ``authorization`` tag of every credit sent; empty: the host name."""
     database: DatabaseSettings
     """The local store."""
     reader: ReaderSettings = field(default_factory=ReaderSettings)
@@ -254,6 +257,9 @@ class Settings:
     source: Path | None = None
     """The file these settings came from; ``None`` for the demo defaults."""
 
+
+KIOSK_NAME_MAX = 40
+"""Characters of ``kiosk_name`` (the tag keeps at most this many of it)."""
 
 SYSTEMD_CREDENTIAL = "api-key"
 """The name under which the units hand over the API key (``LoadCredential=api-key:...``)."""
@@ -412,6 +418,9 @@ def _parse(
     problems: list[str] = []
     top = Table(data, "", problems)
     store_name = top.text("store_name", Settings.store_name)
+    kiosk_name = top.text("kiosk_name", Settings.kiosk_name) or ""
+    if len(kiosk_name) > KIOSK_NAME_MAX:
+        problems.append(f"kiosk_name: at most {KIOSK_NAME_MAX} characters, got {len(kiosk_name)}")
     tables = {
         name: Table(top.get(name, required=False) or {}, name, problems)
         for name in ("database", "reader", "central", "sync", "ui", "backup")
@@ -469,6 +478,7 @@ def _parse(
     assert url and account_id and user_id and pin_hash and db_path and store_name
     return Settings(
         store_name=store_name,
+        kiosk_name=kiosk_name,
         database=DatabaseSettings(path=db_path),
         reader=ReaderSettings(spec=reader_spec, **card_rules),
         central=CentralSettings(

@@ -169,6 +169,7 @@ DOCTOR_CHECKS: list[DoctorCheck] = [
 
 DOCTOR_CHECK_MODULES: tuple[str, ...] = (
     "kiosk.doctor.timekeeping",
+    "kiosk.doctor.identity",
     "kiosk.doctor.database",
     "kiosk.doctor.backup",
     "kiosk.doctor.central",
@@ -225,7 +226,7 @@ def run_doctor(
 
 def describe(settings: Settings) -> list[str]:
     """``key: value`` lines for every setting; secrets and hashes are shown as set/not set."""
-    lines = [f"store_name: {settings.store_name}"]
+    lines = [f"store_name: {settings.store_name}", f"kiosk_name: {settings.kiosk_name}"]
     for section in dataclasses.fields(settings):
         value = getattr(settings, section.name)
         if not dataclasses.is_dataclass(value):

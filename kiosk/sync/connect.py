@@ -59,4 +59,5 @@ def service_from_settings(
         backoff=backoff,
         timing=SyncTiming(pull_interval=settings.sync.pull_interval_minutes * 60.0),
         store_name=settings.store_name,
+        kiosk_id=settings.kiosk_name or None,
     )

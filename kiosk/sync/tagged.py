@@ -34,6 +34,10 @@ SENT_AT = "sent_at"
 TAGGED = "tagged"
 """Key, in the saved context, marking a send made with tags (an entry first sent with
 ``auto_add`` before an upgrade keeps being decided by its balance)."""
+TAG_PREFIX = "tag_prefix"
+"""Key, in the saved context, of the tag prefix the send used. A doubt is decided by the tags
+that were sent: the owner may rename the store or the kiosk (or the host) meanwhile, and a tag
+made from the new names would be missing from the history and the credit sent twice."""
 HISTORY_FIRST = 50
 """Transactions read first; most customers have fewer in a campaign, so one read is whole."""
 HISTORY_MAX = 500
@@ -85,14 +89,23 @@ class TaggedSender:
         campaign_id: str,
         activities: list[Activity],
         report: Any,
+        *,
+        prefix: str | None = None,
     ) -> None:
-        """Send the activities not yet applied, and record the entry delivered with their ids."""
+        """Send the activities not yet applied, and record the entry delivered with their ids.
+
+        ``prefix`` is the one the activities' tags were made with (default: this kiosk's);
+        it is saved with the send and used to read the history.
+        """
+        prefix = prefix or self.prefix
         done: dict[str, str] = {}
         if entry.in_doubt:
             report.checks += 1
             self.settled(entry)
             try:
-                done = await self.check(customer, campaign_id, [a.tag for a in activities], report)
+                done = await self.check(
+                    customer, campaign_id, [a.tag for a in activities], report, prefix=prefix
+                )
             except Retry as retry:  # a failed look-up: still in doubt, no new settle time
                 raise Retry(str(retry), in_doubt=True) from None
         pending = [a for a in activities if a.tag not in done]
@@ -102,7 +115,9 @@ class TaggedSender:
                     await self.reach(report)
                 except Retry as retry:  # nothing left: as in doubt as it was
                     raise Retry(str(retry), in_doubt=entry.in_doubt or bool(done)) from None
-            self.queue.begin_send(entry, {SENT_AT: self.clock(), TAGGED: True})
+            self.queue.begin_send(
+                entry, {SENT_AT: self.clock(), TAGGED: True, TAG_PREFIX: prefix}
+            )
             for activity in pending:
                 try:
                     receipt: Receipt = await self.call(
@@ -128,9 +143,16 @@ class TaggedSender:
         report.delivered += 1
 
     async def check(
-        self, customer: CustomerRef, campaign_id: str, wanted: list[str], report: Any
+        self,
+        customer: CustomerRef,
+        campaign_id: str,
+        wanted: list[str],
+        report: Any,
+        *,
+        prefix: str | None = None,
     ) -> dict[str, str]:
-        """The wanted tags found applied (tag -> transaction id), after undoing duplicates.
+        """The wanted tags found applied (tag -> transaction id), after undoing duplicates of
+        ``prefix``'s tags (default: this kiosk's).
 
         Raises:
             Attention: a tag is absent from a history too long to read whole, or the customer
@@ -151,7 +173,7 @@ class TaggedSender:
                     "came, and the central API no longer knows the customer; check there, then "
                     "retry or discard"
                 ) from None
-            finding = read_history(history, wanted, self.prefix, asked)
+            finding = read_history(history, wanted, prefix or self.prefix, asked)
             await self._undo(customer, campaign_id, finding.duplicates, report)
             if len(finding.found) == len(wanted) or finding.complete:
                 return finding.found

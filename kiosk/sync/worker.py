@@ -45,7 +45,7 @@ from kiosk.sync.intent import (
     prepare_request,
 )
 from kiosk.sync.intent import Retry as _Retry
-from kiosk.sync.tagged import SENT_AT, TAGGED, TaggedSender
+from kiosk.sync.tagged import SENT_AT, TAG_PREFIX, TAGGED, TaggedSender
 
 log = logging.getLogger(__name__)
 
@@ -235,9 +235,12 @@ class SyncWorker:
     async def _deliver(self, entry: OutboxEntry, report: SyncReport) -> None:
         customer = self.queue.customer(entry.customer_code)
         credit = self._credit(entry)
-        activities = self._activities(entry, customer, credit)
+        prefix = self._sent_prefix(entry)
+        activities = self._activities(entry, customer, credit, prefix)
         if credit is not None and activities is not None:
-            await self.tagged.deliver(entry, customer, credit.campaign_id, activities, report)
+            await self.tagged.deliver(
+                entry, customer, credit.campaign_id, activities, report, prefix=prefix
+            )
             if entry.in_doubt:
                 await self._refresh_balances(customer.code, report)
             return
@@ -291,8 +294,14 @@ class SyncWorker:
             return
         refresh_customers(self.queue, self.store.view, [central], RefreshCounts())
 
+    def _sent_prefix(self, entry: OutboxEntry) -> str:
+        """The tag prefix of the entry's last send when it is in doubt (the store or kiosk may
+        have been renamed since), else this kiosk's."""
+        saved = (entry.credit_baseline or {}).get(TAG_PREFIX) if entry.in_doubt else None
+        return saved if isinstance(saved, str) and saved else self.tag_prefix
+
     def _activities(
-        self, entry: OutboxEntry, customer: CustomerRef, credit: Credit | None
+        self, entry: OutboxEntry, customer: CustomerRef, credit: Credit | None, prefix: str
     ) -> list[Activity] | None:
         """The tagged calls for a credit on a customer the central API knows, or None to send
         the entry as a ``record_customer`` request (see :func:`plan_activities`)."""
@@ -302,7 +311,7 @@ class SyncWorker:
             return None  # first sent with auto_add (before an upgrade): its balance decides it
         campaign = self.store.view.campaign(credit.campaign_id)
         kind = campaign.kind if campaign is not None else None
-        tag = entry_tag(self.tag_prefix, entry.entry_id)
+        tag = entry_tag(prefix, entry.entry_id)
         return plan_activities(entry.request, kind, credit, tag)
 
     def _credit(self, entry: OutboxEntry) -> Credit | None:

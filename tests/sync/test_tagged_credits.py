@@ -174,11 +174,42 @@ async def test_a_history_too_long_to_reach_back_goes_to_staff_with_a_plain_reaso
     assert central_by_card(central)["6001000000000718"]["balances"] == {("3", ""): "600"}
 
 
+async def test_a_doubt_is_decided_by_the_tag_it_was_sent_with_after_the_kiosk_is_renamed(
+    kiosk: Store, central: RunningServer, client: CentralClient
+) -> None:
+    """Item 2: the owner names the kiosk (``kiosk_name``, or a new host name, or a new store
+    name) while a credit is in doubt. The check must look for the tag that was sent, not one
+    made from the new names, or it finds nothing and credits the customer twice."""
+    before = SyncWorker(kiosk, client, backoff=FAST, settle_seconds=0.0, kiosk_id="raspberrypi")
+    (code,) = await known_customers(kiosk, before, ["6001000000000726"])
+    kiosk.apply_edit({"code": code, "campaign_id": "3", "auto_add": "1"})
+    central.control.set(FaultConfig(seed=5, drop_after_apply=1.0))
+    await before.drain()
+    central.control.set(FaultConfig())
+    assert [e.in_doubt for e in kiosk.outbox.entries(state="pending")] == [True]
+
+    after = SyncWorker(
+        kiosk, client, backoff=FAST, settle_seconds=0.0, kiosk_id="counter-2",
+        store_name="Renamed shop",
+    )
+    assert after.tag_prefix != before.tag_prefix
+    await after.drain(max_wait=2.0)
+
+    assert kiosk.outbox.counts() == {"delivered": 2}
+    assert central_by_card(central)["6001000000000726"]["balances"] == {("3", ""): "1"}
+    assert central_tags(central, code, "3") == [f"{before.tag_prefix}:{tag_of(kiosk, code)}"]
+
+    kiosk.apply_edit({"code": code, "campaign_id": "3", "auto_add": "1"})
+    await after.drain(max_wait=2.0)  # a new credit is signed with the new name
+    tags = central_tags(central, code, "3")
+    assert len(tags) == 2 and sum(tag.startswith(after.tag_prefix + ":") for tag in tags) == 1
+
+
 def tag_of(kiosk: Store, code: str) -> str:
     """The entry-id part of the tag of a customer's only credit entry."""
-    (entry,) = [
+    entry = next(
         e for e in kiosk.outbox.entries() if "auto_add" in e.request and e.customer_code == code
-    ]
+    )
     return entry.entry_id[:ENTRY_ID_CHARS]
 
 

@@ -135,6 +135,28 @@ def test_doctor_passes_on_a_good_set_up(
     assert API_KEY not in "\n".join(lines)
 
 
+def test_doctor_names_the_tag_prefix_and_warns_of_a_host_name_every_pi_shares(
+    write_config: Callable[..., Path], credentials: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: credits are signed ``kiosk:<store>:<kiosk>``; with no ``kiosk_name`` on a Pi
+    still called ``raspberrypi``, two counters would sign alike and the owner says which."""
+    from kiosk.doctor import identity
+
+    monkeypatch.setattr(identity.socket, "gethostname", lambda: "raspberrypi")
+    unnamed = make_context(str(write_config(top='store_name = "Café Nord"')))
+    status, lines = doctor_output(unnamed, identity.DOCTOR_CHECKS)
+    assert status == 0
+    (line,) = lines
+    assert "kiosk:cafe-nord:raspberrypi:<entry>" in line
+    assert 'give each counter its own kiosk_name = "counter-1"' in line
+
+    named = make_context(
+        str(write_config(top='store_name = "Café Nord"\nkiosk_name = "Counter 2"'))
+    )
+    status, lines = doctor_output(named, identity.DOCTOR_CHECKS)
+    assert lines == ["[ ok ] kiosk name: credits are tagged kiosk:cafe-nord:counter-2:<entry>"]
+
+
 def test_doctor_reports_bad_credentials_and_a_missing_reader_with_fixes(
     write_config: Callable[..., Path], credentials: Path, tmp_path: Path
 ) -> None:

@@ -101,6 +101,11 @@ BAD_FILES: list[tuple[str, dict[str, str], str]] = [
         "ui.custom_date_label: at most 18 characters, got 19",
     ),
     (
+        "a kiosk name longer than the tag keeps",
+        {"top": f'store_name = "Shop"\nkiosk_name = "{"c" * 41}"'},
+        "kiosk_name: at most 40 characters, got 41",
+    ),
+    (
         "an example value left unchanged",
         {"top": 'store_name = "CHANGE-ME"'},
         "store_name: still the example value",
