@@ -301,6 +301,7 @@ class Outbox:
         card_number: str | None = None,
         *,
         transactions: dict[str, str] | None = None,
+        look_back: str | None = None,
     ) -> None:
         """The central API applied the entry: adopt its code, scrub secrets (S4, S9).
 
@@ -308,6 +309,7 @@ class Outbox:
         have adopted the central code already). ``card_number``: one the central API generated.
         ``transactions``: tag -> central transaction id of a tagged credit, kept in the audit
         table (no column needed) so the owner can match the kiosk's entry to the central one.
+        ``look_back``: when to look at those transactions again (:mod:`kiosk.storage.look_back`).
         """
         with write_transaction(self.db):
             if transactions:
@@ -325,9 +327,9 @@ class Outbox:
             }
             self.conn.execute(
                 "UPDATE outbox SET state = 'delivered', in_doubt = 0, delivered_at = ?, "
-                "central_code = ?, last_error = NULL, request = ?, credit_baseline = NULL "
+                "central_code = ?, last_error = NULL, request = ?, credit_baseline = ? "
                 "WHERE entry_id = ?",
-                (utc_now(), central_code, json.dumps(scrubbed), entry.entry_id),
+                (utc_now(), central_code, json.dumps(scrubbed), look_back, entry.entry_id),
             )
 
     def adopt_code(self, local_code: str, central_code: str) -> str:

@@ -31,6 +31,11 @@ ENTRY_ID_CHARS = 16
 PART_LIMIT = 40
 """The store slug and kiosk id are cut to this many characters each: a tag stays well under
 the 255 characters the reference server keeps (the real field's size is not documented)."""
+LOOK_AFTER = 600.0
+"""Seconds after its delivery that a tagged credit is looked at again at the central API (a copy
+held past the settle time lands by then; a deletion there shows): :mod:`kiosk.sync.sweep`."""
+LOOK_AGAIN = 6 * 3600.0
+"""A credit that was ever in doubt is looked at once more this long after its delivery."""
 MAX_UNITS = 1000
 """Visits or events credited one activity each: at most this many per entry (the local edit rule
 caps a credit at 1,000,000; a count above this is sent as today instead)."""
@@ -109,9 +114,11 @@ def read_history(
 ) -> HistoryFinding:
     """Find ``wanted`` tags, and duplicated tags of this kiosk (``prefix``), in a history."""
     by_tag: dict[str, list[str]] = {}
+    wanted = list(wanted)
+    looked_for = set(wanted)  # a tag sent under an earlier name of this kiosk is still ours
     for transaction in history.transactions:
         tag = transaction.authorization
-        if tag.startswith(prefix + ":") and not transaction.redeemed:
+        if (tag in looked_for or tag.startswith(prefix + ":")) and not transaction.redeemed:
             by_tag.setdefault(tag, []).append(transaction.transaction_id)
     found: dict[str, str] = {}
     duplicates: list[tuple[str, str]] = []

@@ -23,8 +23,9 @@ from typing import Any
 from kiosk.central.client import CentralClient, NotFound
 from kiosk.central.records import BalanceHistory, Receipt
 from kiosk.domain.secrets import mask_card
+from kiosk.storage.look_back import look_back_plan
 from kiosk.storage.outbox import CustomerRef, Outbox, OutboxEntry
-from kiosk.sync.credits import Activity, read_history
+from kiosk.sync.credits import LOOK_AFTER, LOOK_AGAIN, Activity, read_history
 from kiosk.sync.intent import Attention, Retry
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class TaggedSender:
         self.prefix = prefix
         self.settle_seconds = settle_seconds
         self.clock = clock
+        self.look_after = (LOOK_AFTER, LOOK_AGAIN)
+        """Seconds after a delivery to look at its transactions again: every credit at the
+        first, one that was ever in doubt at the second too (:mod:`kiosk.sync.sweep`)."""
 
     def settled(self, entry: OutboxEntry) -> None:
         """Raise Retry until the settle time since the entry's send has passed."""
@@ -139,7 +143,13 @@ class TaggedSender:
                     # Refused: this unit was not applied; earlier ones were (they stay in doubt).
                     raise Attention(str(problem), refused=not done) from None
                 done[activity.tag] = receipt.transaction_id
-        self.queue.delivered(entry, customer.code, customer.code, transactions=done)
+        now = self.clock()
+        after, again = self.look_after
+        looks = [now + after, now + again] if entry.in_doubt else [now + after]
+        self.queue.delivered(
+            entry, customer.code, customer.code, transactions=done,
+            look_back=look_back_plan(done, looks),
+        )
         report.delivered += 1
 
     async def check(
@@ -174,7 +184,7 @@ class TaggedSender:
                     "retry or discard"
                 ) from None
             finding = read_history(history, wanted, prefix or self.prefix, asked)
-            await self._undo(customer, campaign_id, finding.duplicates, report)
+            await self.undo(customer, campaign_id, finding.duplicates, report)
             if len(finding.found) == len(wanted) or finding.complete:
                 return finding.found
             if asked >= HISTORY_MAX:
@@ -186,7 +196,7 @@ class TaggedSender:
                 )
             asked = HISTORY_MAX
 
-    async def _undo(
+    async def undo(
         self, customer: CustomerRef, campaign_id: str, duplicates: list[tuple[str, str]],
         report: Any,
     ) -> None:

@@ -45,6 +45,7 @@ from kiosk.sync.intent import (
     prepare_request,
 )
 from kiosk.sync.intent import Retry as _Retry
+from kiosk.sync.sweep import LedgerSweep
 from kiosk.sync.tagged import SENT_AT, TAG_PREFIX, TAGGED, TaggedSender
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class SyncWorker:
             clock=self.clock,
             reach=self._reach,
         )
+        self.sweep = LedgerSweep(store, client, self._call, self.tagged, self.clock)
 
     def wake(self) -> None:
         """Tell a waiting worker that new entries were queued (call on the loop's thread)."""
@@ -177,6 +179,8 @@ class SyncWorker:
                 if report.requests == 0 and self.clock() - last_beat >= heartbeat:
                     last_beat = self.clock()
                     await self._heartbeat()
+                if report.requests == 0:
+                    await self.sweep.run(report)
             except Exception:  # never let one bad entry stop the shop's sync
                 log.exception("sync pass failed; trying again shortly")
             due = self.queue.next_due()

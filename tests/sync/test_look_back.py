@@ -1,0 +1,106 @@
+"""Looking back at delivered tagged credits (issue 12 items 3 and 6), against the reference
+server over loopback: a copy that lands after its doubt was decided is undone without waiting
+for another doubt of that customer; a credit deleted at the central API goes to staff with a
+plain explanation, and a retry credits it once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kiosk.central.client import CentralClient
+from kiosk.reference.faults import FaultConfig
+from kiosk.reference.server import RunningServer
+from kiosk.reference.store import ReferenceStore
+from kiosk.storage.audit import audit_rows
+from kiosk.storage.customer_store import Store
+from kiosk.sync.worker import SyncReport, SyncWorker
+from tests.sync.conftest import FAST, central_by_card
+from tests.sync.test_tagged_credits import _until, central_tags, known_customers
+
+CARD = "6001000000000734"
+
+
+async def test_a_copy_held_past_the_check_is_undone_by_the_look_back_alone(
+    kiosk: Store, central: RunningServer, client: CentralClient
+) -> None:
+    """Item 3: a proxy holds the original longer than the settle time; the check finds nothing
+    and resends; the original lands afterwards. No other credit of that customer follows, so no
+    later check would see the copy: the look back finds it and deletes it (audited)."""
+    hasty = SyncWorker(kiosk, client, backoff=FAST, settle_seconds=0.2, kiosk_id="till-1")
+    hasty.tagged.look_after = (0.0, 0.0)
+    (code,) = await known_customers(kiosk, hasty, [CARD])
+    kiosk.apply_edit({"code": code, "campaign_id": "3", "auto_add": "1"})
+    central.control.set(FaultConfig(seed=1, apply_late=1.0, late_seconds=1.5))
+    await hasty.drain()
+    central.control.set(FaultConfig())
+    await hasty.drain(max_wait=2.0)  # checks after 0.2 s: not there yet, resent
+    await _until(lambda: len(central_tags(central, code, "3")) == 2)
+    assert central_by_card(central)[CARD]["balances"] == {("3", ""): "2"}
+
+    looked = await hasty.sweep.run(SyncReport())
+
+    assert looked == 1
+    assert len(central_tags(central, code, "3")) == 1
+    assert central_by_card(central)[CARD]["balances"] == {("3", ""): "1"}
+    assert [r["action"] for r in audit_rows(kiosk.db)].count("outbox.duplicate_undone") == 1
+    assert kiosk.outbox.counts() == {"delivered": 2}
+    # It was in doubt: one more look is planned; it finds nothing more to do.
+    assert await hasty.sweep.run(SyncReport()) == 1
+    assert await hasty.sweep.run(SyncReport()) == 0
+    assert central_by_card(central)[CARD]["balances"] == {("3", ""): "1"}
+
+
+async def test_a_credit_deleted_at_the_central_api_goes_to_staff_and_a_retry_credits_it_once(
+    kiosk: Store, central: RunningServer, worker: SyncWorker
+) -> None:
+    """Item 6: the owner deletes a delivered credit's transaction at the central API. The kiosk
+    notices at its look back and asks staff, never re-sending it on its own; a retry by staff
+    credits it again, once (same tag); a discard would accept the deletion."""
+    worker.tagged.look_after = (0.0, 0.0)
+    (code,) = await known_customers(kiosk, worker, [CARD])
+    kiosk.apply_edit({"code": code, "campaign_id": "3", "auto_add": "1"})
+    await worker.drain()
+    (tag,) = central_tags(central, code, "3")
+
+    def delete(store: ReferenceStore) -> None:
+        (row,) = store.transactions(code, "3", 10)
+        assert store.delete_transaction(code, "3", row["id"])
+
+    central.read(delete)
+    report = SyncReport()
+    assert await worker.sweep.run(report) == 1
+    assert report.needs_attention == 1
+    (parked,) = kiosk.outbox.entries(state="attention")
+    message = parked.last_error or ""
+    assert "has since been deleted there" in message and "discard" in message
+    assert CARD not in message  # the card is masked
+    assert central_by_card(central)[CARD]["balances"] == {("3", ""): "0"}
+
+    assert await worker.sweep.run(SyncReport()) == 0  # parked: not looked at again
+    kiosk.outbox.retry(parked.entry_id, actor="staff")
+    await worker.drain(max_wait=2.0)
+    assert central_tags(central, code, "3") == [tag]
+    assert central_by_card(central)[CARD]["balances"] == {("3", ""): "1"}
+    assert any(r["action"] == "outbox.deleted_centrally" for r in audit_rows(kiosk.db))
+
+
+async def test_the_worker_looks_back_when_its_queue_is_idle(
+    kiosk: Store, central: RunningServer, worker: SyncWorker
+) -> None:
+    """The look back runs inside ``run_forever`` (the service), not only when called."""
+    worker.tagged.look_after = (0.0, 0.0)
+    (code,) = await known_customers(kiosk, worker, [CARD])
+    kiosk.apply_edit({"code": code, "campaign_id": "3", "auto_add": "1"})
+    await worker.drain()
+    central.read(
+        lambda store: store.delete_transaction(
+            code, "3", store.transactions(code, "3", 10)[0]["id"]
+        )
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_poll=0.05, heartbeat=60.0))
+    try:
+        await _until(lambda: bool(kiosk.outbox.entries(state="attention")))
+    finally:
+        stop.set()
+        await running
