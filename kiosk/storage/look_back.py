@@ -3,18 +3,20 @@
 A tagged credit's receipt (or the check of its doubt) records the central transaction of each of
 its tags. The sync sweep (:mod:`kiosk.sync.sweep`) looks at those transactions again later: an
 original that landed after its resend shows up as a second copy of the tag, and a transaction
-someone deleted at the central API shows up as a tag gone from the history.
+someone deleted at the central API shows up as a tag gone from the history. A profile update
+sent more than once is looked at too: a copy of it that landed after a newer update of the same
+fields shows up as the central record holding the older value (S3).
 
 The plan for an entry is kept in its ``credit_baseline`` column (free once an entry is
 delivered), so no migration is needed and an older release ignores it. Provides
-:func:`look_back_plan` (written with the delivery), :func:`due`, :func:`looked` and
-:func:`deleted_centrally`.
+:func:`look_back_plan` and :func:`profile_look_plan` (written with the delivery), :func:`due`,
+:func:`looked`, :func:`deleted_centrally` and :func:`sent_values`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -24,6 +26,8 @@ from kiosk.storage.database import write_transaction
 
 TRANSACTIONS = "transactions"
 """Key, in a delivered entry's plan, of tag -> central transaction id."""
+FIELDS = "fields"
+"""Key, in a delivered profile update's plan, of the fields it set."""
 LOOKS = "look_at"
 """Key of the kiosk-clock times still to look at the entry, earliest first."""
 
@@ -40,6 +44,8 @@ class LookBack:
     """Tag -> central transaction id recorded when it was delivered."""
     later: list[float]
     """Times of the looks after this one."""
+    fields: list[str] = field(default_factory=list)
+    """For a profile update (no transactions): the fields it set."""
 
 
 def look_back_plan(transactions: dict[str, str], times: list[float]) -> str | None:
@@ -47,6 +53,13 @@ def look_back_plan(transactions: dict[str, str], times: list[float]) -> str | No
     if not transactions or not times:
         return None
     return json.dumps({TRANSACTIONS: transactions, LOOKS: sorted(times)})
+
+
+def profile_look_plan(fields: list[str], times: list[float]) -> str | None:
+    """The plan to store with a delivered profile update (None: nothing to look at)."""
+    if not fields or not times:
+        return None
+    return json.dumps({FIELDS: sorted(fields), LOOKS: sorted(times)})
 
 
 def due(db: Database, now: float, limit: int = 100) -> list[LookBack]:
@@ -62,18 +75,47 @@ def due(db: Database, now: float, limit: int = 100) -> list[LookBack]:
         parsed: dict[str, Any] = json.loads(plan)
         campaign_id = json.loads(request).get("campaign_id", "")
         transactions = parsed.get(TRANSACTIONS) or {}
+        fields = [str(name) for name in parsed.get(FIELDS) or []]
         looks = [float(t) for t in parsed.get(LOOKS) or []]
         if campaign_id and transactions and looks:
             found.append(LookBack(entry_id, code, campaign_id, dict(transactions), looks[1:]))
+        elif fields and looks:
+            found.append(LookBack(entry_id, code, "", {}, looks[1:], fields))
     return found
+
+
+def sent_values(db: Database, code: str, name: str) -> list[str]:
+    """The values this kiosk delivered for one field of one customer, oldest first."""
+    rows = db.conn.execute(
+        "SELECT json_extract(request, '$.' || ?) FROM outbox "
+        "WHERE state = 'delivered' AND customer_code = ? "
+        "AND json_extract(request, '$.' || ?) IS NOT NULL ORDER BY seq",
+        (name, code, name),
+    )
+    return [str(row[0]) for row in rows]
+
+
+def waiting_fields(db: Database, code: str) -> set[str]:
+    """Fields that an undelivered entry of the customer sets (it will send them anyway)."""
+    rows = db.conn.execute(
+        "SELECT request FROM outbox WHERE state IN ('pending', 'attention') "
+        "AND customer_code = ?",
+        (code,),
+    )
+    return {name for (request,) in rows for name in json.loads(request)}
 
 
 def looked(db: Database, item: LookBack, transactions: dict[str, str]) -> None:
     """Record one look: the transactions as now found, and the looks left (none: done)."""
+    plan = (
+        look_back_plan(transactions, item.later)
+        if transactions
+        else profile_look_plan(item.fields, item.later)
+    )
     with write_transaction(db):
         db.conn.execute(
             "UPDATE outbox SET credit_baseline = ? WHERE entry_id = ? AND state = 'delivered'",
-            (look_back_plan(transactions, item.later), item.entry_id),
+            (plan, item.entry_id),
         )
 
 

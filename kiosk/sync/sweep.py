@@ -16,6 +16,11 @@ the customer's history in the campaign (one read for all the credits due there) 
 - a tag absent from a history too long to read whole decides nothing; the look is done;
 - a customer gone from the central API took their credits along: nothing is left to look at.
 
+A profile update sent more than once (an attempt failed first: a copy may still be on its way)
+is looked at after :data:`~kiosk.sync.credits.LOOK_AFTER` too: where the central record holds
+an older value this kiosk sent for a field, and not the newest, the newest is queued again (S3:
+the central record ends as the last edit made).
+
 A failed call ends the pass; what was due stays due for the next one. The worker runs a pass
 when its queue is idle.
 """
@@ -29,10 +34,17 @@ from dataclasses import replace
 from typing import Any
 
 from kiosk.central.client import CentralClient, NotFound
-from kiosk.central.records import BalanceHistory
+from kiosk.central.records import BalanceHistory, CentralCustomer
 from kiosk.domain.secrets import mask_card
-from kiosk.storage.customer_store import Store
-from kiosk.storage.look_back import LookBack, deleted_centrally, due, looked
+from kiosk.storage.customer_store import AuditNote, Store
+from kiosk.storage.look_back import (
+    LookBack,
+    deleted_centrally,
+    due,
+    looked,
+    sent_values,
+    waiting_fields,
+)
 from kiosk.sync.credits import read_history
 from kiosk.sync.intent import Attention, Retry
 from kiosk.sync.tagged import HISTORY_FIRST, HISTORY_MAX, Call, TaggedSender
@@ -72,12 +84,50 @@ class LedgerSweep:
         done = 0
         for (code, campaign_id), group in groups.items():
             try:
-                await self._look(code, campaign_id, group, report)
+                if campaign_id:
+                    await self._look(code, campaign_id, group, report)
+                else:
+                    await self._look_at_profile(code, group, report)
             except (Retry, Attention) as problem:
                 log.info("look back at %s stopped: %s", mask_card(code), problem)
                 break
             done += len(group)
         return done
+
+    async def _look_at_profile(self, code: str, group: list[LookBack], report: Any) -> None:
+        """Send again the newest value of each field whose older value, sent by this kiosk,
+        the central record holds: a copy of an older update landed after the newer one (S3).
+        A value nobody here sent (the website's edit) is left alone, and so is a field an
+        entry still waiting will send anyway."""
+        db = self.store.db
+        try:
+            central: CentralCustomer = await self.call(
+                report, self.client.customer_info(code=code)
+            )
+        except NotFound:
+            for item in group:
+                looked(db, replace(item, later=[]), {})
+            return
+        waiting = waiting_fields(db, code)
+        stale: dict[str, str] = {}
+        for name in sorted({name for item in group for name in item.fields} - waiting):
+            values = sent_values(db, code, name)
+            held = central.profile.get(name)
+            if held is not None and values and held != values[-1] and held in values[:-1]:
+                stale[name] = values[-1]
+        if stale:
+            fields = ", ".join(sorted(stale))
+            self.store.apply_edit(
+                {"code": code, **stale},
+                audit=AuditNote(
+                    "sync",
+                    "customer.stale_update_resent",
+                    f"{fields} sent again: an older update landed after the newer one",
+                ),
+            )
+            log.warning("an older update of %s landed last; resent %s", mask_card(code), fields)
+        for item in group:
+            looked(db, item, {})
 
     async def _look(
         self, code: str, campaign_id: str, group: list[LookBack], report: Any

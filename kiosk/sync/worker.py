@@ -31,8 +31,10 @@ from kiosk.central.client import (
 )
 from kiosk.domain.api_messages import is_account_problem
 from kiosk.domain.edit_rules import Credit, EditError, credit_of
+from kiosk.domain.fields import PROFILE_FIELDS
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.customer_store import Store
+from kiosk.storage.look_back import profile_look_plan
 from kiosk.storage.outbox import CustomerRef, OutboxEntry
 from kiosk.storage.refresh import RefreshCounts, refresh_customers
 from kiosk.storage.sync_state import record_contact
@@ -282,7 +284,9 @@ class SyncWorker:
         except _Attention as problem:
             raise _Attention(str(problem), refused=True) from None
         generated = response.card_number if "card_number_generate" in fields else None
-        self.queue.delivered(entry, customer.code, response.code, generated)
+        self.queue.delivered(
+            entry, customer.code, response.code, generated, look_back=self._profile_look(entry)
+        )
         report.delivered += 1
         if credit is not None and entry.in_doubt:
             await self._refresh_balances(response.code, report)
@@ -297,6 +301,14 @@ class SyncWorker:
             log.info("balance of %s not refreshed after a doubt: %s", mask_card(code), problem)
             return
         refresh_customers(self.queue, self.store.view, [central], RefreshCounts())
+
+    def _profile_look(self, entry: OutboxEntry) -> str | None:
+        """A look back at a profile update sent more than once (a copy of an earlier attempt
+        may land after a newer update): :mod:`kiosk.sync.sweep`."""
+        fields = [name for name in entry.request if name in PROFILE_FIELDS]
+        if entry.action != "edit" or entry.attempts == 0 or not fields:
+            return None
+        return profile_look_plan(fields, [self.clock() + self.tagged.look_after[0]])
 
     def _sent_prefix(self, entry: OutboxEntry) -> str:
         """The tag prefix of the entry's last send when it is in doubt (the store or kiosk may

@@ -104,3 +104,53 @@ async def test_the_worker_looks_back_when_its_queue_is_idle(
     finally:
         stop.set()
         await running
+
+
+async def test_an_older_profile_update_that_lands_last_is_repaired_by_sending_the_newest_again(
+    kiosk: Store, central: RunningServer, client: CentralClient
+) -> None:
+    """Item 3 and S3: a proxy holds the first attempt of an update longer than the settle time;
+    the kiosk sends it again, then a newer update of the same field; the held copy lands last
+    and the central record holds the older value. The look back sees a value this kiosk sent
+    before its newest and queues the newest again; the central record ends as the last edit."""
+    hasty = SyncWorker(kiosk, client, backoff=FAST, settle_seconds=0.2, kiosk_id="till-1")
+    hasty.tagged.look_after = (0.0, 0.0)
+    (code,) = await known_customers(kiosk, hasty, [CARD])
+    kiosk.apply_edit({"code": code, "last_name": "Older"})
+    central.control.set(FaultConfig(seed=1, apply_late=1.0, late_seconds=1.5))
+    await hasty.drain()
+    central.control.set(FaultConfig())
+    await hasty.drain(max_wait=2.0)
+    kiosk.apply_edit({"code": code, "last_name": "Newest", "phone": "5550100"})
+    await hasty.drain(max_wait=2.0)
+    await _until(lambda: central_by_card(central)[CARD]["last_name"] == "Older")
+
+    await hasty.sweep.run(SyncReport())
+    await hasty.drain(max_wait=2.0)
+
+    record = central_by_card(central)[CARD]
+    assert (record["last_name"], record["phone"]) == ("Newest", "5550100")
+    assert kiosk.customer(code)["last_name"] == "Newest"
+    assert any(r["action"] == "customer.stale_update_resent" for r in audit_rows(kiosk.db))
+    assert await hasty.sweep.run(SyncReport()) == 0  # looked at once; nothing more planned
+
+
+async def test_a_website_edit_after_the_kiosks_is_left_alone_by_the_look_back(
+    kiosk: Store, central: RunningServer, client: CentralClient
+) -> None:
+    """S3 with another writer: the central record holds a value the kiosk never sent (the
+    website's, made later): the look back sends nothing."""
+    hasty = SyncWorker(kiosk, client, backoff=FAST, settle_seconds=0.2, kiosk_id="till-1")
+    hasty.tagged.look_after = (0.0, 0.0)
+    (code,) = await known_customers(kiosk, hasty, [CARD])
+    kiosk.apply_edit({"code": code, "last_name": "Kiosk"})
+    central.control.set(FaultConfig(seed=2, drop_after_apply=1.0))
+    await hasty.drain()
+    central.control.set(FaultConfig())
+    await hasty.drain(max_wait=2.0)
+    central.read(lambda store: store.apply_edit({"code": code, "last_name": "Website"}))
+
+    await hasty.sweep.run(SyncReport())
+
+    assert kiosk.outbox.counts() == {"delivered": 2}
+    assert central_by_card(central)[CARD]["last_name"] == "Website"
