@@ -118,7 +118,8 @@ def read_history(
     looked_for = set(wanted)  # a tag sent under an earlier name of this kiosk is still ours
     for transaction in history.transactions:
         tag = transaction.authorization
-        if (tag in looked_for or tag.startswith(prefix + ":")) and not transaction.redeemed:
+        # Credits and redemptions alike: a tag names one entry, whichever way it moved points.
+        if tag in looked_for or tag.startswith(prefix + ":"):
             by_tag.setdefault(tag, []).append(transaction.transaction_id)
     found: dict[str, str] = {}
     duplicates: list[tuple[str, str]] = []
