@@ -258,6 +258,16 @@ def m007_real_central_api(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m010_look_back(db: Database) -> None:
+    """Find the delivered credits due for a look back (:mod:`kiosk.storage.look_back`) without
+    reading every delivered entry: a partial index holds only those with a plan."""
+    db.execute(
+        "CREATE INDEX outbox_look_back ON outbox(json_extract(credit_baseline, '$.look_at[0]')) "
+        "WHERE state = 'delivered' AND credit_baseline IS NOT NULL"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 

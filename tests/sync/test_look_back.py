@@ -11,6 +11,7 @@ from kiosk.central.client import CentralClient
 from kiosk.reference.faults import FaultConfig
 from kiosk.reference.server import RunningServer
 from kiosk.reference.store import ReferenceStore
+from kiosk.storage import look_back
 from kiosk.storage.audit import audit_rows
 from kiosk.storage.customer_store import Store
 from kiosk.sync.worker import SyncReport, SyncWorker
@@ -154,3 +155,14 @@ async def test_a_website_edit_after_the_kiosks_is_left_alone_by_the_look_back(
 
     assert kiosk.outbox.counts() == {"delivered": 2}
     assert central_by_card(central)[CARD]["last_name"] == "Website"
+
+
+def test_finding_the_looks_due_reads_only_the_index_of_planned_entries(kiosk: Store) -> None:
+    """Issue 15 beside issue 12: the idle worker asks for looks due; with a week of delivered
+    entries that must not read them all (the partial index of m010)."""
+    plan = kiosk.db.conn.execute(
+        "EXPLAIN QUERY PLAN " + look_back.DUE_SQL, (0.0, 10)
+    ).fetchall()
+    assert [row[3] for row in plan] == [
+        "SEARCH outbox USING INDEX outbox_look_back (<expr><?)"
+    ]
