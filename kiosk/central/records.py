@@ -61,6 +61,10 @@ class CentralBalance:
     """None when the answer did not say (unknown, never 0)."""
     item: str = ""
     """The product or service name, for buy-X balances."""
+    currency: str | None = None
+    """The campaign's currency when the answer gave it (``customer_info``)."""
+    points_ratio: Decimal | None = None
+    """The campaign's points per unit of money when the answer gave it."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,7 @@ def _balances(source: Mapping[str, Any]) -> list[CentralBalance]:
         campaign_id = text(first(entry, "id", "campaign_id"))
         name = text(first(entry, "name", "campaign_name"))
         kind = text(first(entry, "type", "campaign_type"))
+        currency, ratio = campaign_terms(entry)
         per_item = (
             items(entry, "items", "item") if isinstance(entry.get("items"), (list, dict)) else []
         )
@@ -222,13 +227,17 @@ def _balances(source: Mapping[str, Any]) -> list[CentralBalance]:
                         kind,
                         amount(product.get("balance")),
                         text(first(product, "name", "item")),
+                        currency,
+                        ratio,
                     )
                 )
             continue
         item = entry.get("item")
         item_name = item if isinstance(item, str) else ""
         found.append(
-            CentralBalance(campaign_id, name, kind, amount(entry.get("balance")), item_name)
+            CentralBalance(
+                campaign_id, name, kind, amount(entry.get("balance")), item_name, currency, ratio
+            )
         )
     return found
 
@@ -240,7 +249,21 @@ def campaign_from(entry: Mapping[str, Any]) -> Campaign | None:
     if not campaign_id or kind is None:
         return None
     name = text(first(entry, "name", "campaign_name")).strip() or f"Campaign {campaign_id}"
-    return Campaign(campaign_id, name, kind)
+    return Campaign(campaign_id, name, kind, *campaign_terms(entry))
+
+
+def campaign_terms(entry: Mapping[str, Any]) -> tuple[str | None, Decimal | None]:
+    """``currency`` and ``points_ratio`` of a campaign entry (``campaigns_list`` or the
+    ``campaigns`` of ``customer_info``): None where missing or unreadable (unknown, never a
+    reason to refuse the rest of the answer)."""
+    currency = text(entry.get("currency")).strip().upper()[:10] or None
+    try:
+        ratio = amount(entry.get("points_ratio"))
+    except BadAnswer:
+        ratio = None
+    if ratio is not None and ratio <= 0:
+        ratio = None
+    return currency, ratio
 
 
 def reward_from(entry: Mapping[str, Any]) -> Reward:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 CREDENTIAL_FIELDS: tuple[str, ...] = ("user_id", "user_password", "account_id")
@@ -202,6 +203,10 @@ class Campaign:
     """Shown to customers next to the balance."""
     kind: CampaignKind
     """Points and money hold a number, events and visits a count; buy-X a count per product."""
+    currency: str | None = None
+    """The currency of a money campaign (``campaigns_list``, ``customer_info``); None: unknown."""
+    points_ratio: Decimal | None = None
+    """Points per unit of money spent (``record_activity`` with ``amount``); None: unknown."""
 
 
 def field_problem(name: str, value: str) -> str | None:

@@ -28,7 +28,8 @@ from kiosk.domain.fields import (
 )
 from kiosk.domain.secrets import hash_secret, mask_card, verify_secret
 from kiosk.storage.audit import record_audit
-from kiosk.storage.balances import add_to_balance
+from kiosk.storage.balances import add_to_balance, format_amount
+from kiosk.storage.campaigns import CAMPAIGN_COLUMNS, campaign_of
 from kiosk.storage.clock import ClockSource, KioskClock
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.migrations import migrate
@@ -147,9 +148,9 @@ class _SqliteView:
 
     def campaign(self, campaign_id: str) -> Campaign | None:
         row = self._conn.execute(
-            "SELECT campaign_id, name, kind FROM campaigns WHERE campaign_id = ?", (campaign_id,)
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE campaign_id = ?", (campaign_id,)
         ).fetchone()
-        return Campaign(*row) if row else None
+        return campaign_of(row) if row else None
 
 
 class Store:
@@ -436,18 +437,22 @@ class Store:
     def campaigns(self) -> list[Campaign]:
         """Every campaign of the account."""
         rows = self.db.conn.execute(
-            "SELECT campaign_id, name, kind FROM campaigns ORDER BY campaign_id"
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY campaign_id"
         )
-        return [Campaign(*row) for row in rows]
+        return [campaign_of(row) for row in rows]
 
     def define_campaign(self, campaign: Campaign) -> None:
-        """Create or replace a campaign."""
+        """Create or replace a campaign; a currency or points ratio it does not give (None:
+        unknown) keeps the one already stored."""
+        ratio = None if campaign.points_ratio is None else format_amount(campaign.points_ratio)
         with write_transaction(self.db):
             self.db.conn.execute(
-                "INSERT INTO campaigns (campaign_id, name, kind) VALUES (?, ?, ?) "
+                "INSERT INTO campaigns (campaign_id, name, kind, currency, points_ratio) "
+                "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (campaign_id) DO UPDATE SET name = excluded.name, "
-                "kind = excluded.kind",
-                (campaign.campaign_id, campaign.name, campaign.kind),
+                "kind = excluded.kind, currency = coalesce(excluded.currency, currency), "
+                "points_ratio = coalesce(excluded.points_ratio, points_ratio)",
+                (campaign.campaign_id, campaign.name, campaign.kind, campaign.currency, ratio),
             )
 
     def notifications(self) -> list[dict[str, Any]]:

@@ -259,6 +259,32 @@ def m007_real_central_api(db: Database) -> None:
 
 
 @MIGRATIONS()
+def m008_rewards(db: Database) -> None:
+    """Rewards at the counter (issue 13): each campaign's currency and points ratio (unknown,
+    NULL, until a pull brings them), and the last central history the kiosk read of a customer's
+    campaign, shown when the central API cannot be reached. Redemptions and purchases are
+    outbox entries of their own actions (``redeem``, ``purchase``)."""
+    db.execute("ALTER TABLE campaigns ADD COLUMN currency TEXT")
+    db.execute("ALTER TABLE campaigns ADD COLUMN points_ratio TEXT")
+    db.execute(
+        """
+        CREATE TABLE history_cache (
+            code TEXT NOT NULL,
+            campaign_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            transaction_id TEXT NOT NULL,
+            date TEXT NOT NULL,
+            amount TEXT,
+            redeemed INTEGER NOT NULL,
+            what TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (code, campaign_id, position)
+        )
+        """
+    )
+
+
+@MIGRATIONS()
 def m010_look_back(db: Database) -> None:
     """Find the delivered credits due for a look back (:mod:`kiosk.storage.look_back`) without
     reading every delivered entry: a partial index holds only those with a plan."""
@@ -271,10 +297,12 @@ def m010_look_back(db: Database) -> None:
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 
-OLDEST_READER = 4
+OLDEST_READER = 9
 """The oldest schema version whose software may still use a file migrated by this code.
 
-4 is release 0.1.0. Raise it to the new :data:`SCHEMA_VERSION` in the release whose migration
+9 (m001-m008 and m010): ``m008_rewards`` queues redemptions and purchases as outbox entries of
+new actions, which an older release would send as profile edits (losing them); such a file is
+refused by older releases. (4 was release 0.1.0.) Raise it to the new :data:`SCHEMA_VERSION` in the release whose migration
 changes something older software relies on: a renamed or dropped column, a column given a new
 meaning, a NOT NULL column without a default, a new kind of outbox entry an older release would
 send wrongly. A file marked so is refused by older releases instead of being misread."""

@@ -180,6 +180,7 @@ def _refresh_balances(
     say (no balances at all, or one campaign's amount missing) the local balance stays."""
     if central.balances is None:
         return
+    _campaign_terms(conn, central.balances)
     unknown = {
         (balance.campaign_id, balance.item or "")
         for balance in central.balances
@@ -206,3 +207,18 @@ def _refresh_balances(
                 "INSERT INTO balances (code, campaign_id, item, amount) VALUES (?, ?, ?, ?)",
                 (central.code, campaign_id, item, format_amount(amount)),
             )
+
+
+def _campaign_terms(conn: sqlite3.Connection, balances: Sequence[PulledBalance]) -> None:
+    """Keep a campaign's currency and points ratio when the answer gave them (``customer_info``
+    carries them beside each balance); one it left out stays as it was (unknown is not empty)."""
+    for balance in balances:
+        currency = getattr(balance, "currency", None)
+        ratio = getattr(balance, "points_ratio", None)
+        if currency is None and ratio is None:
+            continue
+        conn.execute(
+            "UPDATE campaigns SET currency = coalesce(?, currency), "
+            "points_ratio = coalesce(?, points_ratio) WHERE campaign_id = ?",
+            (currency, None if ratio is None else format_amount(ratio), balance.campaign_id),
+        )

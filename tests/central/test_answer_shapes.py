@@ -115,11 +115,15 @@ async def test_customer_info_in_xml_with_a_list_of_one() -> None:
 async def test_campaigns_list_in_both_namings(body: str) -> None:
     async with client_answering(body) as api:
         campaigns = await api.list_campaigns()
-    assert campaigns == [
-        Campaign("1", "Points", "points"),
-        Campaign("2", "Gift", "giftcard"),
-        Campaign("3", "Stamps", "events"),
+    assert [(c.campaign_id, c.name, c.kind) for c in campaigns] == [
+        ("1", "Points", "points"),
+        ("2", "Gift", "giftcard"),
+        ("3", "Stamps", "events"),
     ]
+    # Issue 13: the points ratio is kept when given; an empty currency is unknown, not "".
+    ratio = Decimal(1) if "points_ratio" in body else None
+    assert campaigns[0] == Campaign("1", "Points", "points", None, ratio)
+    assert campaigns[1].points_ratio is None and campaigns[1].currency is None
 
 
 async def test_campaigns_list_follows_its_pagination() -> None:

@@ -69,4 +69,6 @@ def test_an_old_database_is_upgraded_keeping_every_row(tmp_path: Path) -> None:
         flags = {code: store.customer(code)["registered_here"] for code in ("1001", "2002", "3003")}
         assert flags == {"1001": False, "2002": True, "3003": True}
         with pytest.raises(Exception, match="CHECK"), write_transaction(store.db):
-            store.db.conn.execute("INSERT INTO campaigns VALUES ('12', 'X', 'lottery')")
+            store.db.conn.execute(
+                "INSERT INTO campaigns (campaign_id, name, kind) VALUES ('12', 'X', 'lottery')"
+            )
