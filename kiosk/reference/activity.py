@@ -10,7 +10,10 @@ transaction keeps the free ``authorization`` text it was sent with. The answer i
 redeemed, authorization, balance}``, the new balance as ``balance{points}`` for counted
 campaigns or ``balance{amount, currency}`` for money.
 
-Choices where the evidence is thin (one place, on purpose): ``promo_id`` and
+Choices where the evidence is thin (one place, on purpose): points are ``amount`` times
+``points_ratio``, kept exact (no public client computes points or shows how the real service
+rounds a fraction; the kiosk sends only amounts that no rounding could change, and keeps the
+receipt's balance); ``promo_id`` and
 ``custom_dollars_redeem`` are refused (promotions and dollar-valued points are not modelled); a
 buy-X reward redeems its ``level`` from the product its description names; ``customer_balance``
 lists 10 transactions unless ``transactions_number`` (1 to 500) says otherwise, newest first; a

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from kiosk.domain.edit_rules import EditPlan, plan_edit
+from kiosk.domain.edit_rules import EditPlan, format_amount, plan_edit
 from kiosk.domain.fields import Campaign, CampaignKind, CustomFieldDef
 from kiosk.domain.secrets import hash_secret, verify_secret
 from kiosk.reference.ledger import Ledger
@@ -293,7 +293,10 @@ class ReferenceStore(Ledger):
     def define_campaign(self, campaign: Campaign | CampaignRecord) -> None:
         """Create or replace a campaign."""
         if isinstance(campaign, Campaign):
-            campaign = CampaignRecord(campaign.campaign_id, campaign.name, campaign.kind)
+            ratio = "1" if campaign.points_ratio is None else format_amount(campaign.points_ratio)
+            campaign = CampaignRecord(
+                campaign.campaign_id, campaign.name, campaign.kind, campaign.currency or "", ratio
+            )
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO campaigns (campaign_id, name, type, currency, points_ratio, "

@@ -26,11 +26,14 @@ from kiosk.domain.fields import (
     Campaign,
     CustomFieldDef,
 )
+from kiosk.domain.rewards import OfflinePolicy
 from kiosk.domain.secrets import hash_secret, mask_card, verify_secret
 from kiosk.storage.audit import record_audit
 from kiosk.storage.balances import add_to_balance, format_amount
 from kiosk.storage.campaigns import CAMPAIGN_COLUMNS, campaign_of
 from kiosk.storage.clock import ClockSource, KioskClock
+from kiosk.storage.counter import CounterDesk
+from kiosk.storage.counter_entries import RedemptionEffects
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
@@ -153,8 +156,9 @@ class _SqliteView:
         return campaign_of(row) if row else None
 
 
-class Store:
-    """One SQLite file of customer data; see the module docstring."""
+class Store(CounterDesk):
+    """One SQLite file of customer data; see the module docstring (and, for the counter's
+    redemptions and purchases, :mod:`kiosk.storage.counter`)."""
 
     def __init__(
         self,
@@ -183,6 +187,8 @@ class Store:
         thread shares its listeners (:mod:`kiosk.ui.background`)."""
         self.outbox = Outbox(self.db, self.queued_listeners, clock=self.clock.now)
         """The queue of requests for the central API in this file."""
+        self.outbox.effects = RedemptionEffects()
+        self.offline_policy = OfflinePolicy()
 
     def close(self) -> None:
         """Write down the kiosk time (a clean stop loses none of it), close the connection."""
@@ -307,6 +313,12 @@ class Store:
             for name, value in request.items()
             if name not in CREDENTIAL_FIELDS and name not in CALL_FIELDS
         }
+        return self._insert_entry(plan.code, action, plan.status, kept, now)
+
+    def _insert_entry(
+        self, code: str, action: str, local_status: str, request: Mapping[str, str], now: str
+    ) -> str:
+        """Insert one outbox entry inside the caller's transaction; returns its id."""
         entry_id = uuid.uuid4().hex
         self.db.conn.execute(
             "INSERT INTO outbox (entry_id, created_at, customer_code, action, local_status, "
@@ -314,10 +326,10 @@ class Store:
             (
                 entry_id,
                 now,
-                plan.code,
+                code,
                 action,
-                plan.status,
-                json.dumps(kept),
+                local_status,
+                json.dumps(dict(request)),
                 self.clock.mark(self.db.conn),  # the entry's age is measured on this clock
             ),
         )

@@ -14,10 +14,11 @@ holds back the ones after it (S3).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from kiosk.domain.fields import SECRET_FIELDS
 from kiosk.storage.audit import record_audit
 from kiosk.storage.clock import KioskClock, record_time
 from kiosk.storage.codes import adopt_code
+from kiosk.storage.counter_entries import COUNTER_ACTIONS, EntryEffects
 from kiosk.storage.database import utc_now, write_transaction
 
 log = logging.getLogger(__name__)
@@ -161,6 +163,9 @@ class Outbox:
         stick's marker, :class:`kiosk.storage.backup.SendMarker`)."""
         self.listeners = listeners if listeners is not None else []
         """Called after a commit that made an entry ready to send (see :meth:`notify_queued`)."""
+        self.effects: EntryEffects | None = None
+        """Keeps the local balance true when a redemption's state changes (the store's
+        :class:`kiosk.storage.counter_entries.RedemptionEffects`), inside the same transaction."""
 
     def notify_queued(self) -> None:
         """Tell the listeners (the sync service) that an entry is ready to send now."""
@@ -286,7 +291,7 @@ class Outbox:
         """A definitive error or an undecidable doubt: park it for staff (S5, S6).
 
         ``refused``: the send itself was refused, so nothing was applied: no longer in doubt."""
-        with write_transaction(self.db):
+        with write_transaction(self.db), self._effect(entry.entry_id):
             self.conn.execute(
                 "UPDATE outbox SET state = 'attention', last_error = ?, "
                 "in_doubt = CASE WHEN ? THEN 0 ELSE in_doubt END WHERE entry_id = ?",
@@ -354,7 +359,7 @@ class Outbox:
         found = self.entry(entry_id)
         if found is None or found.state != "attention":
             raise LookupError(f"No needs-attention entry with id {entry_id[:12]!r}")
-        with write_transaction(self.db):
+        with write_transaction(self.db), self._effect(found.entry_id):
             self.conn.execute(
                 "UPDATE outbox SET state = 'pending', next_attempt_at = 0, retry_at_clock = 0, "
                 "last_error = NULL WHERE entry_id = ?",
@@ -408,13 +413,60 @@ class Outbox:
         return found
 
     def _discard(self, found: OutboxEntry, reason: str, actor: str) -> None:
-        self.conn.execute(
-            "UPDATE outbox SET state = 'discarded', request = ? WHERE entry_id = ?",
-            (json.dumps(found.safe_request()), found.entry_id),
-        )
+        with self._effect(found.entry_id):
+            self.conn.execute(
+                "UPDATE outbox SET state = 'discarded', request = ? WHERE entry_id = ?",
+                (json.dumps(found.safe_request()), found.entry_id),
+            )
         record_audit(
             self.db,
             actor,
             "outbox.discard",
             f"entry {found.entry_id[:8]} ({', '.join(sorted(found.request))}): {reason}",
         )
+
+    # Local effects of queued redemptions and purchases (issue 13)
+
+    @contextlib.contextmanager
+    def _effect(self, entry_id: str) -> Iterator[None]:
+        """Around a state change inside a write transaction: tell :attr:`effects` the entry's
+        (action, state, in doubt) before and after, so the local balance follows."""
+        if self.effects is None:
+            yield
+            return
+        query = (
+            "SELECT action, state, in_doubt, request, customer_code FROM outbox "
+            "WHERE entry_id = ?"
+        )
+        before = self.conn.execute(query, (entry_id,)).fetchone()
+        yield
+        after = self.conn.execute(query, (entry_id,)).fetchone()
+        if before is not None and after is not None and before[0] in COUNTER_ACTIONS:
+            request = {**json.loads(before[3]), "code": before[4]}
+            self.effects.changed(
+                self.conn, before[0], request, (before[1], bool(before[2])),
+                (after[1], bool(after[2])),
+            )
+
+    def undelivered_entries(
+        self, code: str | None = None, *, actions: tuple[str, ...] | None = None
+    ) -> list[OutboxEntry]:
+        """Entries not yet delivered (pending or waiting for staff), in creation order; only of
+        one customer when ``code`` is given, only of ``actions`` when given."""
+        sql = f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('pending', 'attention')"
+        params: list[Any] = []
+        if actions is not None:
+            sql += f" AND action IN ({', '.join('?' for _ in actions)})"
+            params.extend(actions)
+        if code is not None:
+            sql += " AND customer_code = ?"
+            params.append(code)
+        return [_entry(row) for row in self.conn.execute(sql + " ORDER BY seq", params)]
+
+    def created_since(self, since: str, *, action: str) -> list[OutboxEntry]:
+        """Entries of one action created at or after ``since`` (ISO UTC), any state."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE action = ? AND created_at >= ? ORDER BY seq",
+            (action, since),
+        )
+        return [_entry(row) for row in rows]

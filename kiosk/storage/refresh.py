@@ -25,6 +25,7 @@ from typing import Protocol
 from kiosk.domain.edit_rules import CustomerView, EditError, credit_of
 from kiosk.domain.fields import CUSTOM_FIELD_NAME, PROFILE_FIELDS
 from kiosk.storage.balances import format_amount
+from kiosk.storage.counter_entries import COUNTER_ACTIONS, queued_effect
 from kiosk.storage.database import utc_now, write_transaction
 from kiosk.storage.outbox import Outbox
 
@@ -106,6 +107,11 @@ def refresh_customers(
 
 def _queued_changes(outbox: Outbox, view: CustomerView) -> dict[str, _Queued]:
     queued: dict[str, _Queued] = defaultdict(_Queued)
+    for entry in outbox.undelivered_entries(actions=COUNTER_ACTIONS):
+        effect = queued_effect(entry.action, entry.request, entry.state, entry.in_doubt)
+        if effect is not None:
+            campaign_id, item, amount = effect
+            queued[entry.customer_code].credits[(campaign_id, item)] += amount
     for code, request, in_doubt in outbox.undelivered_requests():
         changes = queued[code]
         changes.fields.update(request)
@@ -203,9 +209,11 @@ def _refresh_balances(
             totals[key] += amount
     for (campaign_id, item), amount in totals.items():
         if campaign_id in known_campaigns:
+            # A queued redemption that another counter's spending has outrun shows as nothing
+            # left, never below zero (issue 13); its refusal brings the central balance back.
             conn.execute(
                 "INSERT INTO balances (code, campaign_id, item, amount) VALUES (?, ?, ?, ?)",
-                (central.code, campaign_id, item, format_amount(amount)),
+                (central.code, campaign_id, item, format_amount(max(amount, Decimal(0)))),
             )
 
 
@@ -222,3 +230,37 @@ def _campaign_terms(conn: sqlite3.Connection, balances: Sequence[PulledBalance])
             "points_ratio = coalesce(?, points_ratio) WHERE campaign_id = ?",
             (currency, None if ratio is None else format_amount(ratio), balance.campaign_id),
         )
+
+
+def reconcile_balance(
+    outbox: Outbox, view: CustomerView, code: str, campaign_id: str, item: str, central: Decimal
+) -> Decimal:
+    """Make one local balance the central one a receipt just gave plus what the customer still
+    has queued there, counted as a pull counts it (issue 13: a purchase's points as the central
+    API computed them); returns the local balance now (never below zero)."""
+    total = central
+    with write_transaction(outbox.db):
+        for entry in outbox.undelivered_entries(code):
+            if entry.action in COUNTER_ACTIONS:
+                effect = queued_effect(entry.action, entry.request, entry.state, entry.in_doubt)
+            else:
+                effect = None if entry.in_doubt else _credit_effect(entry.request, view)
+            if effect is not None and effect[:2] == (campaign_id, item):
+                total += effect[2]
+        total = max(total, Decimal(0))
+        outbox.conn.execute(
+            "INSERT INTO balances (code, campaign_id, item, amount) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (code, campaign_id, item) DO UPDATE SET amount = excluded.amount",
+            (code, campaign_id, item, format_amount(total)),
+        )
+    return total
+
+
+def _credit_effect(
+    request: Mapping[str, str], view: CustomerView
+) -> tuple[str, str, Decimal] | None:
+    try:
+        credit = credit_of(request, view)
+    except EditError:
+        return None
+    return None if credit is None else (credit.campaign_id, credit.item, credit.amount)

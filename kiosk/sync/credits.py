@@ -23,6 +23,7 @@ from decimal import Decimal
 from kiosk.central.records import BalanceHistory
 from kiosk.domain.edit_rules import Credit, format_amount
 from kiosk.domain.fields import COUNT_KINDS, MONEY_KINDS
+from kiosk.domain.rewards import points_to_amount
 
 TAG_ROOT = "kiosk"
 """First word of every tag this kiosk software writes (the owner sees it in reports)."""
@@ -67,21 +68,36 @@ class Activity:
 
     tag: str
     fields: dict[str, str] = field(default_factory=dict)
-    """``amount``, or ``service_product`` and ``buyx_quantity``; empty for one event."""
+    """``amount``, or ``service_product`` and ``buyx_quantity``; empty for one event; for a
+    redemption ``reward_to_redeem`` or ``custom_points_redeem``."""
+    redeem: bool = False
+    """Sent with ``redeem`` (a redemption, ``redeemed=Y`` in the history), not
+    ``record_activity``."""
 
 
 def plan_activities(
-    request: Mapping[str, str], kind: str | None, credit: Credit, tag: str
+    request: Mapping[str, str],
+    kind: str | None,
+    credit: Credit,
+    tag: str,
+    points_ratio: Decimal | None = None,
 ) -> list[Activity] | None:
     """The ``record_activity`` calls that make exactly this credit, or None to send it as today.
 
-    Points are None: ``record_activity`` takes money spent and the campaign's ``points_ratio``
-    turns it into points, and the kiosk does not hold that ratio, so it cannot ask for exactly N
-    points that way; such a credit keeps ``auto_add`` and the balance check (S5's last resort).
-    Visits and events are one activity per unit, each with its own tag (``<tag>.<n>``).
+    Points: ``record_activity`` takes money spent and the campaign's ``points_ratio`` turns it
+    into points, so N points are sent as ``amount = N / points_ratio`` when a whole-cent amount
+    gives exactly N with no rounding (:func:`kiosk.domain.rewards.points_to_amount`); with the
+    ratio unknown or no such amount the credit keeps ``auto_add`` and the balance check (S5's
+    last resort). Visits and events are one activity per unit, each with its own tag
+    (``<tag>.<n>``).
     """
     if not set(request) <= PURE_CREDIT_FIELDS or kind is None:
         return None
+    if kind == "points":
+        spent = points_to_amount(credit.amount, points_ratio)
+        if spent is None:
+            return None
+        return [Activity(tag, {"amount": format_amount(spent)})]
     if kind == "buyx":
         return [Activity(tag, {"service_product": credit.item, "buyx_quantity": "1"})]
     if kind in MONEY_KINDS:
@@ -93,7 +109,7 @@ def plan_activities(
         if units == 1:
             return [Activity(tag)]
         return [Activity(f"{tag}.{n}") for n in range(1, units + 1)]
-    return None  # points (see above), or a type this kiosk does not translate
+    return None  # a type this kiosk does not translate
 
 
 @dataclass(frozen=True)

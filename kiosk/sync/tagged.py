@@ -95,14 +95,17 @@ class TaggedSender:
         report: Any,
         *,
         prefix: str | None = None,
-    ) -> None:
+    ) -> Receipt | None:
         """Send the activities not yet applied, and record the entry delivered with their ids.
+        Returns the receipt of the last call sent (None when every one was found applied).
 
         ``prefix`` is the one the activities' tags were made with (default: this kiosk's);
-        it is saved with the send and used to read the history.
+        it is saved with the send and used to read the history. An activity marked ``redeem``
+        is sent with ``redeem`` (issue 13), the rest with ``record_activity``.
         """
         prefix = prefix or self.prefix
         done: dict[str, str] = {}
+        last: Receipt | None = None
         if entry.in_doubt:
             report.checks += 1
             self.settled(entry)
@@ -123,10 +126,11 @@ class TaggedSender:
                 entry, {SENT_AT: self.clock(), TAGGED: True, TAG_PREFIX: prefix}
             )
             for activity in pending:
+                send = self.client.redeem if activity.redeem else self.client.record_activity
                 try:
                     receipt: Receipt = await self.call(
                         report,
-                        self.client.record_activity(
+                        send(
                             code=customer.code,
                             campaign_id=campaign_id,
                             authorization=activity.tag,
@@ -143,6 +147,7 @@ class TaggedSender:
                     # Refused: this unit was not applied; earlier ones were (they stay in doubt).
                     raise Attention(str(problem), refused=not done) from None
                 done[activity.tag] = receipt.transaction_id
+                last = receipt
         now = self.clock()
         after, again = self.look_after
         looks = [now + after, now + again] if entry.in_doubt else [now + after]
@@ -151,6 +156,7 @@ class TaggedSender:
             look_back=look_back_plan(done, looks),
         )
         report.delivered += 1
+        return last
 
     async def check(
         self,

@@ -33,12 +33,14 @@ from kiosk.domain.api_messages import is_account_problem
 from kiosk.domain.edit_rules import Credit, EditError, credit_of
 from kiosk.domain.fields import PROFILE_FIELDS
 from kiosk.domain.secrets import mask_card
+from kiosk.storage.counter_entries import COUNTER_ACTIONS
 from kiosk.storage.customer_store import Store
 from kiosk.storage.look_back import profile_look_plan
 from kiosk.storage.outbox import CustomerRef, OutboxEntry
 from kiosk.storage.refresh import RefreshCounts, refresh_customers
 from kiosk.storage.sync_state import record_contact
 from kiosk.sync.balance_check import SENT_CARD, DoubtChecker
+from kiosk.sync.counter import CounterSender
 from kiosk.sync.credits import Activity, entry_tag, plan_activities, tag_prefix
 from kiosk.sync.intent import Attention as _Attention
 from kiosk.sync.intent import (
@@ -126,6 +128,7 @@ class SyncWorker:
             reach=self._reach,
         )
         self.sweep = LedgerSweep(store, client, self._call, self.tagged, self.clock)
+        self.counter = CounterSender(store, client, self._call, self.tagged)
 
     def wake(self) -> None:
         """Tell a waiting worker that new entries were queued (call on the loop's thread)."""
@@ -237,8 +240,17 @@ class SyncWorker:
             refused = isinstance(problem, _Attention) and problem.refused
             self.queue.needs_attention(entry, str(problem), refused=refused)
             log.warning("entry %s needs attention: %s", entry.entry_id[:8], problem)
+            if refused and entry.action in COUNTER_ACTIONS:
+                # The refused redemption's deduction is back; show the central balance beside
+                # what is still queued (another counter may have spent it, issue 13).
+                await self._refresh_balances(entry.customer_code, report)
 
     async def _deliver(self, entry: OutboxEntry, report: SyncReport) -> None:
+        if entry.action in COUNTER_ACTIONS:  # a redemption or purchase (issue 13)
+            await self.counter.deliver(entry, report)
+            if entry.in_doubt:
+                await self._refresh_balances(entry.customer_code, report)
+            return
         customer = self.queue.customer(entry.customer_code)
         credit = self._credit(entry)
         prefix = self._sent_prefix(entry)
@@ -327,8 +339,9 @@ class SyncWorker:
             return None  # first sent with auto_add (before an upgrade): its balance decides it
         campaign = self.store.view.campaign(credit.campaign_id)
         kind = campaign.kind if campaign is not None else None
+        ratio = campaign.points_ratio if campaign is not None else None
         tag = entry_tag(prefix, entry.entry_id)
-        return plan_activities(entry.request, kind, credit, tag)
+        return plan_activities(entry.request, kind, credit, tag, ratio)
 
     def _credit(self, entry: OutboxEntry) -> Credit | None:
         if "auto_add" not in entry.request:

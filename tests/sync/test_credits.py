@@ -34,9 +34,21 @@ def test_each_campaign_type_becomes_the_real_call() -> None:
     assert money is not None and money[0].fields == {"amount": "12.5"}
 
 
+def test_points_are_money_spent_by_the_ratio_when_that_is_exact() -> None:
+    """Issue 12 item 1 (left open): N points go as amount = N / points_ratio when exact."""
+    pure = {"code": "9", "campaign_id": "1", "auto_add": "25"}
+    halves = plan_activities(pure, "points", Credit("1", Decimal(25)), TAG, Decimal(2))
+    assert halves is not None and halves[0].fields == {"amount": "12.5"}
+    assert halves[0].tag == TAG
+    one_to_one = plan_activities(pure, "points", Credit("1", Decimal(25)), TAG, Decimal(1))
+    assert one_to_one is not None and one_to_one[0].fields == {"amount": "25"}
+    # No cent amount earns exactly 25 at a ratio of 3 (8.33 -> 24.99): sent as today.
+    assert plan_activities(pure, "points", Credit("1", Decimal(25)), TAG, Decimal(3)) is None
+
+
 def test_points_and_requests_with_more_than_a_credit_are_sent_as_today() -> None:
     pure = {"code": "9", "campaign_id": "1", "auto_add": "5"}
-    assert plan_activities(pure, "points", Credit("1", Decimal(5)), TAG) is None
+    assert plan_activities(pure, "points", Credit("1", Decimal(5)), TAG) is None  # ratio unknown
     registration = {**pure, "card_number": "6001", "first_name": "Ann"}
     assert plan_activities(registration, "visits", Credit("1", Decimal(5)), TAG) is None
     assert plan_activities(pure, None, Credit("1", Decimal(5)), TAG) is None
