@@ -20,11 +20,13 @@ import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from kiosk.domain.rewards import OfflinePolicy
 from kiosk.settings_parse import (
     HASH_PIN_HINT,
     READER_KINDS,
@@ -61,6 +63,7 @@ __all__ = [
     "ConfigError",
     "DatabaseSettings",
     "ReaderSettings",
+    "RewardsSettings",
     "Settings",
     "SyncSettings",
     "UiSettings",
@@ -233,6 +236,26 @@ class BackupSettings:
     """``kiosk doctor`` warns when the last copy is older than this, 1..8760."""
 
 
+@dataclass(frozen=True)
+class RewardsSettings:
+    """Redemptions at the counter while the central API cannot be reached (issue 13)."""
+
+    offline_redemption: bool = True
+    """False: redemptions need the central API online."""
+    offline_max_each: Decimal = Decimal(0)
+    """The most one redemption may take offline, in the campaign's unit; 0: no limit."""
+    offline_max_per_day: Decimal = Decimal(0)
+    """The most this kiosk may redeem offline a day in one campaign; 0: no limit."""
+
+    def policy(self) -> OfflinePolicy:
+        """The domain's :class:`~kiosk.domain.rewards.OfflinePolicy` of these settings."""
+        return OfflinePolicy(
+            allowed=self.offline_redemption,
+            max_each=self.offline_max_each or None,
+            max_per_day=self.offline_max_per_day or None,
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the kiosk is configured with. Holds no secret (see ``read_api_key``)."""
@@ -254,6 +277,8 @@ class Settings:
     """The TUI."""
     backup: BackupSettings = field(default_factory=BackupSettings)
     """Backups of the database."""
+    rewards: RewardsSettings = field(default_factory=RewardsSettings)
+    """Redemptions at the counter."""
     source: Path | None = None
     """The file these settings came from; ``None`` for the demo defaults."""
 
@@ -423,9 +448,9 @@ def _parse(
         problems.append(f"kiosk_name: at most {KIOSK_NAME_MAX} characters, got {len(kiosk_name)}")
     tables = {
         name: Table(top.get(name, required=False) or {}, name, problems)
-        for name in ("database", "reader", "central", "sync", "ui", "backup")
+        for name in ("database", "reader", "central", "sync", "ui", "backup", "rewards")
     }
-    db, reader, central, sync, ui, backup = tables.values()
+    db, reader, central, sync, ui, backup, rewards = tables.values()
 
     db_path = db.path("path", default_database_path(env))
     if env.get(DB_ENV):
@@ -465,6 +490,10 @@ def _parse(
     backup_every = backup.number("interval_minutes", BackupSettings.interval_minutes, 1, 1440)
     backup_warn = backup.number("warn_after_hours", BackupSettings.warn_after_hours, 1, 8760)
 
+    offline = rewards.flag("offline_redemption", RewardsSettings.offline_redemption)
+    max_each = rewards.amount("offline_max_each", RewardsSettings.offline_max_each)
+    max_per_day = rewards.amount("offline_max_per_day", RewardsSettings.offline_max_per_day)
+
     for table in (top, *tables.values()):
         table.finish()
     # Under a unit with LoadCredential=, systemd reads the file as root; we need no access.
@@ -502,6 +531,7 @@ def _parse(
         backup=BackupSettings(
             path=backup_path, interval_minutes=backup_every, warn_after_hours=backup_warn
         ),
+        rewards=RewardsSettings(offline, max_each, max_per_day),
         source=source,
     )
 

@@ -13,6 +13,7 @@ module knows nothing of the ``Settings`` classes.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,39 @@ class Table:
             )
             return default
         return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        """``true`` or ``false``."""
+        value = self.get(name, required=False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problems.append(
+                f"{self.key(name)}: must be true or false, got {show_value(value)}"
+            )
+            return default
+        return value
+
+    def amount(self, name: str, default: Decimal) -> Decimal:
+        """An amount from 0 to 1,000,000 with at most 2 decimals (0: no limit)."""
+        value = self.get(name, required=False)
+        if value is None:
+            return default
+        number: Decimal | None = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = Decimal(str(value))
+        if (
+            number is None
+            or not number.is_finite()
+            or not 0 <= number <= 1_000_000
+            or number != number.quantize(Decimal("0.01"))
+        ):
+            self.problems.append(
+                f"{self.key(name)}: must be a number from 0 (no limit) to 1000000 with at "
+                f"most 2 decimals, got {show_value(value)}"
+            )
+            return default
+        return number
 
     def path(self, name: str, default: Path | None) -> Path | None:
         """An absolute path (``~`` expanded)."""

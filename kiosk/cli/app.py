@@ -127,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    store.offline_policy = settings.rewards.policy()
     from kiosk.cli.backup import backup_schedule, mark_sends
 
     runner = None if args.offline else sync_runner_for(settings, store, pull_every=args.pull_every)

@@ -29,6 +29,7 @@ def _with_own_connection(store: Store, work: Callable[[Store], T]) -> Callable[[
         with type(store)(store.path) as own:
             # The same listeners: an edit made here still wakes the sync service at once.
             own.queued_listeners.extend(store.queued_listeners)
+            own.offline_policy = store.offline_policy  # the shop's [rewards] settings
             return work(own)
 
     return call

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from kiosk import logging_setup, settings
+from kiosk.domain.rewards import OfflinePolicy
 from kiosk.settings import ConfigError, Settings, load_settings
 from kiosk.ui.config import KioskConfig
 from tests.system.conftest import API_KEY, STAFF_PIN_HASH
@@ -104,6 +106,22 @@ BAD_FILES: list[tuple[str, dict[str, str], str]] = [
         "a kiosk name longer than the tag keeps",
         {"top": f'store_name = "Shop"\nkiosk_name = "{"c" * 41}"'},
         "kiosk_name: at most 40 characters, got 41",
+    ),
+    (
+        "an offline redemption switch that is not true or false (issue 13)",
+        {"rewards": '[rewards]\noffline_redemption = "no"'},
+        'rewards.offline_redemption: must be true or false, got "no"',
+    ),
+    (
+        "a negative offline limit (issue 13)",
+        {"rewards": "[rewards]\noffline_max_each = -5"},
+        "rewards.offline_max_each: must be a number from 0 (no limit) to 1000000 with at most "
+        "2 decimals, got -5",
+    ),
+    (
+        "an offline daily limit finer than a cent (issue 13)",
+        {"rewards": "[rewards]\noffline_max_per_day = 2.555"},
+        "rewards.offline_max_per_day: must be a number from 0 (no limit) to 1000000",
     ),
     (
         "an example value left unchanged",
@@ -217,6 +235,21 @@ def test_a_good_file_loads_with_every_value(
     assert loaded.ui.inactivity_timeout_seconds == 45
     assert loaded.ui.staff_pin_hash == STAFF_PIN_HASH
     assert loaded.ui.pin_max_tries == 5
+    assert loaded.rewards.policy() == OfflinePolicy(allowed=True, max_each=None, max_per_day=None)
+
+
+def test_the_offline_redemption_policy_is_read_from_rewards(
+    write_config: Callable[..., Path],
+) -> None:
+    """Issue 13 item 4: off, a maximum per redemption, a maximum per day."""
+    rewards = (
+        "[rewards]\noffline_redemption = false\noffline_max_each = 50\n"
+        "offline_max_per_day = 120.5"
+    )
+    loaded = load_settings(write_config(rewards=rewards), environ={})
+    assert loaded.rewards.policy() == OfflinePolicy(
+        allowed=False, max_each=Decimal(50), max_per_day=Decimal("120.5")
+    )
 
 
 def test_the_custom_date_label_and_hint_reach_the_interface(
