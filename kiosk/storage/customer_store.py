@@ -35,6 +35,7 @@ from kiosk.storage.clock import ClockSource, KioskClock
 from kiosk.storage.counter import CounterDesk
 from kiosk.storage.counter_entries import RedemptionEffects
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
+from kiosk.storage.lookup import LookupDesk
 from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
 from kiosk.storage.replaced_cards import ReplacedCard, record_card_change, replaced_card
@@ -156,7 +157,7 @@ class _SqliteView:
         return campaign_of(row) if row else None
 
 
-class Store(CounterDesk):
+class Store(CounterDesk, LookupDesk):
     """One SQLite file of customer data; see the module docstring (and, for the counter's
     redemptions and purchases, :mod:`kiosk.storage.counter`)."""
 

@@ -19,6 +19,7 @@ from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer
 from kiosk.reference.store import ReferenceStore
 from kiosk.storage.counter import RewardRefused
 from kiosk.storage.customer_store import Store
+from kiosk.sync.history import fetch_history
 from kiosk.sync.pull import pull
 from kiosk.sync.worker import SyncWorker
 from tests.sync.conftest import FAST, central_by_card
@@ -176,6 +177,16 @@ async def test_purchase_and_gift_card_spend_are_tagged_and_reconciled(
         assert [(t[1], t[2]) for t in _tags(central)] == [("N", "25"), ("Y", "7.5"), ("Y", "60")]
         assert kiosk.balance(code, "1") == Decimal(100)
         assert kiosk.balance(code, "4") == Decimal("12.5")
+
+        # Issue 13 item 5: the central history, read online and kept for offline.
+        async with CentralClient(central.url, DEFAULT_CREDENTIALS, timeout=2.0) as api:
+            lines = await fetch_history(api, kiosk, code, "1", limit=5)
+        assert [(line.amount, line.redeemed, line.what, line.pending) for line in lines] == [
+            (Decimal(60), True, "custom points", False),
+            (Decimal(25), False, "purchase of 12.5", False),
+            (Decimal(135), False, "earned", False),
+        ]
+        assert kiosk.history(code, "1", limit=5) == lines  # offline: the same, from the cache
     finally:
         kiosk.close()
 
