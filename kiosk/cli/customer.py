@@ -1,4 +1,5 @@
-"""``kiosk customer edit|show``: apply one edit to the local store, or show a customer."""
+"""``kiosk customer edit|show``: apply one edit to the local store, or show a customer (and
+``redeem|purchase``, from :mod:`kiosk.cli.counter`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_store_options(show)
     show.add_argument("card_or_code", metavar="CARD_OR_CODE")
     show.set_defaults(func=cmd_show)
+
+    from kiosk.cli.counter import add_counter_commands
+
+    add_counter_commands(commands)
 
 
 def parse_fields(pairs: list[str]) -> dict[str, str]:

@@ -5,7 +5,8 @@ A redemption is an outbox entry of action ``redeem`` whose request holds what to
 balance of ``campaign_id`` and ``item``); a purchase is an entry of action ``purchase`` holding
 the money ``amount`` and the points expected from it. Provides :data:`COUNTER_ACTIONS`,
 :func:`redemption_present` (whether a redemption's deduction belongs in the local balance),
-:func:`queued_effect` (what an undelivered entry adds to the local balance) and
+:func:`queued_effect` (what an undelivered entry adds to the local balance), :func:`describe` (an
+entry in words for staff) and
 :class:`RedemptionEffects`, which the outbox calls when a redemption's state changes so that the
 local balance follows: a refused redemption gives its deduction back, a retried one takes it
 again (never below zero), a discarded one gives it back.
@@ -17,6 +18,8 @@ import sqlite3
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
+from kiosk.domain.fields import Campaign
+from kiosk.domain.rewards import format_amount_in_unit, format_money
 from kiosk.storage.balances import add_to_balance
 
 COUNTER_ACTIONS = ("redeem", "purchase")
@@ -81,6 +84,26 @@ def queued_effect(
     if action == "purchase" and not in_doubt:
         expected = decimal(request.get(EXPECTED))
         return None if expected is None else (campaign_id, "", expected)
+    return None
+
+
+def describe(action: str, request: dict[str, str], campaign: Campaign | None) -> str | None:
+    """A counter entry in words for staff screens and lists (``Redeem 'Free coffee' (100
+    points) from Coffee club``); None for an entry of another action."""
+    kind = campaign.kind if campaign is not None else "points"
+    currency = campaign.currency if campaign is not None else None
+    where = campaign.name if campaign is not None else f"campaign {request.get('campaign_id')}"
+    if action == "redeem":
+        cost = decimal(request.get(COST)) or Decimal(0)
+        unit = format_amount_in_unit(kind, cost, currency, item=request.get(ITEM, ""))
+        return f"Redeem '{request.get(WHAT, 'reward')}' ({unit}) from {where}"
+    if action == "purchase":
+        spent = decimal(request.get("amount")) or Decimal(0)
+        expected = decimal(request.get(EXPECTED))
+        words = f"Purchase of {format_money(spent, currency)} in {where}"
+        if expected is not None:
+            words += f" ({format_amount_in_unit(kind, expected, currency)} expected)"
+        return words
     return None
 
 

@@ -185,7 +185,8 @@ class TaggedSender:
                 )
             except NotFound:
                 raise Attention(
-                    f"A credit was sent to customer {mask_card(customer.code)} but no answer "
+                    f"A {_word(redemptions)} was sent to customer {mask_card(customer.code)} but "
+                    "no answer "
                     "came, and the central API no longer knows the customer; check there, then "
                     "retry or discard"
                 ) from None
@@ -195,7 +196,8 @@ class TaggedSender:
                 return finding.found
             if asked >= HISTORY_MAX:
                 raise Attention(
-                    f"A credit was sent but no answer came, and the customer's last {asked} "
+                    f"A {_word(redemptions)} was sent but no answer came, and the customer's last "
+                    f"{asked} "
                     "transactions in this campaign do not reach back to it, so the central API "
                     "cannot say whether it was applied; look for its tag "
                     f"({wanted[0]}) in the customer's history there, then retry or discard"
@@ -225,3 +227,8 @@ class TaggedSender:
                 "deleted at the central API",
             )
             log.warning("undid duplicate transaction %s of tag %s", transaction_id, tag)
+
+
+def _word(redemptions: Collection[str]) -> str:
+    """What staff are told was sent: a redemption (issue 13) or a credit."""
+    return "redemption" if redemptions else "credit"

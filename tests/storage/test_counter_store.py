@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.cli import main
 from kiosk.domain.fields import Campaign
 from kiosk.domain.rewards import OfflinePolicy, RewardLevel
 from kiosk.storage.counter import RewardRefused
+from kiosk.storage.counter_entries import describe
 from kiosk.storage.customer_store import Store
 from kiosk.storage.rewards import replace_rewards
 
@@ -53,6 +55,8 @@ def test_a_redemption_is_taken_at_once_and_queued_in_the_same_transaction(store:
     assert entry.request["reward_to_redeem"] == "7" and entry.request["cost"] == "100"
     audit = store.db.conn.execute("SELECT actor, action FROM audit").fetchall()
     assert ("staff", "counter.redeem") in audit
+    words = describe(entry.action, entry.request, store.campaign("1"))
+    assert words == "Redeem 'Free coffee' (100 points) from Coffee club"
 
 
 def test_discarding_an_unsent_redemption_gives_its_points_back(store: Store) -> None:
@@ -108,6 +112,9 @@ def test_a_purchase_adds_the_expected_points_and_is_queued(store: Store) -> None
     assert store.balance(code, "1") == Decimal("144.95")
     entry = store.outbox.entries()[0]
     assert (entry.action, entry.request["amount"]) == ("purchase", "9.95")
+    assert describe(entry.action, entry.request, store.campaign("1")) == (
+        "Purchase of $9.95 in Coffee club (9.95 points expected)"
+    )
 
 
 @dataclass(frozen=True)
@@ -168,3 +175,25 @@ def test_staff_find_a_customer_without_the_card(
         assert match.masked_card.endswith(("4321", "9999")) and "6001" not in match.masked_card
     if text == "4321":
         assert found[0].phone_hint == "…1234"
+
+
+def test_the_counter_cli_previews_then_redeems_and_purchases(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 (CLI beside ``kiosk customer edit``): the exact effect first, --yes to queue."""
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)  # no config file: the default policy
+    db = ["--db", str(store.path)]
+    args = ["customer", "redeem", *db, CARD, "--campaign", "1", "--reward", "7"]
+    assert main(args) == 0
+    preview = capsys.readouterr().out
+    assert "Redeem 'Free coffee' for 100 points: Jane goes from 135 to 35" in preview
+    assert store.outbox.counts() == {}
+    assert main([*args, "--yes"]) == 0
+    assert "Queued" in capsys.readouterr().out
+    assert main([*args, "--yes"]) == 1  # 35 left: refused, nothing queued
+    assert "65 short" in capsys.readouterr().out
+    purchase = ["customer", "purchase", *db, CARD, "--campaign", "1", "--amount", "2,50", "--yes"]
+    assert main(purchase) == 0
+    assert "Jane earns 2.5 points, from 35 to 37.5" in capsys.readouterr().out
+    assert store.outbox.counts() == {"pending": 2}
+    assert store.balance(_code(store), "1") == Decimal("37.5")
