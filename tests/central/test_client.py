@@ -155,7 +155,8 @@ async def test_list_custom_fields_and_campaigns(client: CentralClient) -> None:
     assert fields[1] == CustomFieldDef(2, "Status", "pick", ("Single", "Married"))
     assert [f.kind for f in fields] == ["text", "pick", "datetime", "list"]
     campaigns = await client.list_campaigns()
-    assert campaigns[0] == Campaign("1", "Points", "points")
+    # The reference server's default ratio is 1 point per unit of money (issue 13: kept).
+    assert campaigns[0] == Campaign("1", "Points", "points", None, Decimal(1))
 
 
 async def test_ping_succeeds_and_bad_credentials_are_api_error(central: RunningServer) -> None:

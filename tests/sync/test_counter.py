@@ -5,6 +5,9 @@ purchases sent tagged and decided exactly once under the sync chaos faults."""
 from __future__ import annotations
 
 import asyncio
+import random
+import signal
+import time
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,6 +26,9 @@ from kiosk.sync.history import fetch_history
 from kiosk.sync.pull import pull
 from kiosk.sync.worker import SyncWorker
 from tests.sync.conftest import FAST, central_by_card
+from tests.sync.test_chaos import _start_sync
+from tests.sync.test_store import _all_sent
+from tests.sync.workload import write_config
 
 POINTS = Campaign("1", "Coffee club", "points", "EUR", Decimal(2))
 """Two points per euro spent: a purchase of 12.50 earns 25."""
@@ -263,3 +269,67 @@ async def test_redemptions_and_purchases_are_decided_exactly_once_under_chaos(
         assert kiosk.balance(code, "4") == Decimal("16.25")
     finally:
         kiosk.close()
+
+
+@pytest.mark.slow
+def test_counter_entries_survive_sigkills_of_the_sync_process(
+    tmp_path: Path, central: RunningServer, shop: str
+) -> None:
+    """Issue 13 Done-when under the chaos of the store test: ``kiosk sync run`` SIGKILLed at
+    random moments while answers are dropped and requests land late; every redemption and
+    purchase is still applied exactly once, under its own tag."""
+    directory = tmp_path / "k"
+    directory.mkdir()
+    kiosk = asyncio.run(_pulled(directory / "kiosk.db", central))
+    try:
+        code = _code(kiosk)
+        for n in range(5):
+            kiosk.record_purchase(code, "1", Decimal(20 + n), actor="staff")
+            kiosk.redeem(code, "1", points=Decimal(7), actor="staff", online=True)
+            kiosk.redeem(code, "4", amount=Decimal("0.75"), actor="staff", online=True)
+        entries = kiosk.outbox.entries()
+    finally:
+        kiosk.close()
+    central.control.set(KILL_FAULTS)
+    config = write_config(directory, central.url, timeout=1)
+    log = directory / "sync.log"
+    rng = random.Random(17)
+    process = _start_sync(config, directory / "kiosk.db", log)
+    kills = 0
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(rng.uniform(0.1, 0.5))
+            assert process.poll() is None, log.read_text()[-2000:]
+            if kills < KILLS:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                kills += 1
+                process = _start_sync(config, directory / "kiosk.db", log)
+            elif _all_sent([directory]):
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert kills == KILLS and _all_sent([directory]), "entries not delivered in time"
+    time.sleep(KILL_FAULTS.late_seconds + 0.3)
+
+    assert any(d.after == "drop" for d in central.control.history)  # the faults struck
+    tags = Counter(tag for tag, _, _ in _tags(central))
+    prefix = "kiosk:chaos:"
+    assert {t.split(":", 3)[3] for t in tags} == {e.entry_id[:16] for e in entries}
+    assert all(t.startswith(prefix) for t in tags) and set(tags.values()) == {1}
+    points = 135 + sum(2 * (20 + n) for n in range(5)) - 5 * 7
+    assert _central_points(central) == {("1", ""): str(points), ("4", ""): "16.25"}
+    with Store(directory / "kiosk.db") as after:
+        assert after.outbox.counts() == {"delivered": len(entries)}
+        assert after.balance(code, "1") == Decimal(points)
+
+
+KILLS = 6
+KILL_FAULTS = FaultConfig(
+    seed=41, drop_after_apply=0.2, reset_before=0.1, apply_late=0.05, late_seconds=2.0
+)
+"""The store test's faults; the client's deadline is 1 s (settle time 3 s > 2 s late)."""
