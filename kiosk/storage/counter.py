@@ -332,9 +332,7 @@ class CounterDesk:
             )
         return Purchase(amount, expected, before, after, confirmation, campaign_id)
 
-    def record_purchase(
-        self, code: str, campaign_id: str, amount: Decimal, *, actor: str
-    ) -> Purchase:
+    def record_purchase(self, code: str, campaign_id: str, amount: Decimal, actor: str) -> Purchase:
         """Add the expected points locally and queue the purchase, in one transaction (S1),
         audited; the receipt's balance replaces the expectation when it is delivered.
 

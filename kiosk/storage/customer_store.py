@@ -32,15 +32,27 @@ from kiosk.storage.audit import record_audit
 from kiosk.storage.balances import add_to_balance, format_amount
 from kiosk.storage.campaigns import CAMPAIGN_COLUMNS, campaign_of
 from kiosk.storage.clock import ClockSource, KioskClock
-from kiosk.storage.counter import CounterDesk
+from kiosk.storage.counter import CounterDesk, Purchase, Redemption, RewardRefused
 from kiosk.storage.counter_entries import RedemptionEffects
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
-from kiosk.storage.lookup import LookupDesk
+from kiosk.storage.lookup import CustomerMatch, HistoryLine, LookupDesk
 from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
 from kiosk.storage.replaced_cards import ReplacedCard, record_card_change, replaced_card
 
-__all__ = ["AuditNote", "EditError", "EditResult", "Store", "StoreError", "utc_now"]
+__all__ = [
+    "AuditNote",
+    "CustomerMatch",
+    "EditError",
+    "EditResult",
+    "HistoryLine",
+    "Purchase",
+    "Redemption",
+    "RewardRefused",
+    "Store",
+    "StoreError",
+    "utc_now",
+]
 
 CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
 """Columns shown by ``customer show`` and returned by searches (hashes never leave the store)."""
