@@ -111,7 +111,8 @@ class TaggedSender:
             self.settled(entry)
             try:
                 done = await self.check(
-                    customer, campaign_id, [a.tag for a in activities], report, prefix=prefix
+                    customer, campaign_id, [a.tag for a in activities], report, prefix=prefix,
+                    what="redemption" if any(a.redeem for a in activities) else "credit",
                 )
             except Retry as retry:  # a failed look-up: still in doubt, no new settle time
                 raise Retry(str(retry), in_doubt=True) from None
@@ -166,6 +167,7 @@ class TaggedSender:
         report: Any,
         *,
         prefix: str | None = None,
+        what: str = "credit",
     ) -> dict[str, str]:
         """The wanted tags found applied (tag -> transaction id), after undoing duplicates of
         ``prefix``'s tags (default: this kiosk's).
@@ -185,7 +187,7 @@ class TaggedSender:
                 )
             except NotFound:
                 raise Attention(
-                    f"A {_word(redemptions)} was sent to customer {mask_card(customer.code)} but "
+                    f"A {what} was sent to customer {mask_card(customer.code)} but "
                     "no answer "
                     "came, and the central API no longer knows the customer; check there, then "
                     "retry or discard"
@@ -196,7 +198,7 @@ class TaggedSender:
                 return finding.found
             if asked >= HISTORY_MAX:
                 raise Attention(
-                    f"A {_word(redemptions)} was sent but no answer came, and the customer's last "
+                    f"A {what} was sent but no answer came, and the customer's last "
                     f"{asked} "
                     "transactions in this campaign do not reach back to it, so the central API "
                     "cannot say whether it was applied; look for its tag "
@@ -228,7 +230,3 @@ class TaggedSender:
             )
             log.warning("undid duplicate transaction %s of tag %s", transaction_id, tag)
 
-
-def _word(redemptions: Collection[str]) -> str:
-    """What staff are told was sent: a redemption (issue 13) or a credit."""
-    return "redemption" if redemptions else "credit"
