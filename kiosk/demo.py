@@ -12,11 +12,14 @@ import contextlib
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.fields import Campaign, CustomFieldDef
+from kiosk.domain.rewards import RewardLevel
 from kiosk.storage.customer_store import Store
+from kiosk.storage.rewards import replace_rewards
 
 if TYPE_CHECKING:
     from kiosk.reference.store import ReferenceStore
@@ -50,10 +53,20 @@ class DemoCard:
 
 
 DEMO_CAMPAIGNS: tuple[Campaign, ...] = (
-    Campaign("1", "Coffee club", "points"),
+    Campaign("1", "Coffee club", "points", "USD", Decimal(2)),
     Campaign("2", "Visits", "visits"),
     Campaign("3", "Free bagel", "buyx"),
+    Campaign("4", "Gift card", "giftcard", "USD"),
 )
+"""Points (2 points per dollar spent), visits (the older count kind), buy-X and a gift card."""
+DEMO_REWARDS: tuple[tuple[str, RewardLevel], ...] = (
+    ("1", RewardLevel("1", "Free coffee", Decimal(100))),
+    ("1", RewardLevel("2", "Free muffin", Decimal(160))),
+    ("2", RewardLevel("3", "Free drink", Decimal(5))),
+    ("3", RewardLevel("4", "Bagel", Decimal(5))),
+)
+"""(campaign id, reward) in the order the reference server numbers them (ids 1, 2, ...). A
+buy-X reward names the product it is redeemed from (the reference server's reading)."""
 DEMO_CUSTOM_FIELDS: tuple[CustomFieldDef, ...] = (
     CustomFieldDef(1, "Favourite cheese", "pick", ("Gouda", "Emental", "Swiss")),
     CustomFieldDef(2, "Last tasting", "datetime"),
@@ -65,7 +78,7 @@ DEMO_CARDS: tuple[DemoCard, ...] = (
         "2468",
         "known customer with balances",
         {"first_name": "Jane", "last_name": "Doe", "phone": "555-0101", "email": "jane@x.test"},
-        (("1", "120"), ("2", "3"), ("3", "Bagel")),
+        (("1", "120"), ("2", "3"), ("3", "Bagel"), ("4", "20")),
     ),
     DemoCard(
         "Bob",
@@ -95,6 +108,8 @@ def seed_demo_store(store: Store, cards: tuple[DemoCard, ...] = DEMO_CARDS) -> d
     run it on an empty store). Edits are applied without queueing: this is "already synced"."""
     for campaign in DEMO_CAMPAIGNS:
         store.define_campaign(campaign)
+        found = [reward for cid, reward in DEMO_REWARDS if cid == campaign.campaign_id]
+        replace_rewards(store.db, campaign.campaign_id, found)
     for definition in DEMO_CUSTOM_FIELDS:
         store.define_custom_field(definition)
     codes: dict[str, str] = {}
@@ -116,8 +131,20 @@ def _seed_demo_central(
 ) -> None:
     """The same demo data at the reference central API (its own file), under the same codes as
     the kiosk's (rule M2 keeps a proposed code), as after a first sync."""
+    from kiosk.reference.store import CampaignRecord
+
     for campaign in DEMO_CAMPAIGNS:
-        central.define_campaign(campaign)
+        ratio = "" if campaign.points_ratio is None else str(campaign.points_ratio)
+        central.define_campaign(
+            CampaignRecord(
+                campaign.campaign_id, campaign.name, campaign.kind, campaign.currency or "", ratio
+            )
+        )
+    for campaign_id, reward in DEMO_REWARDS:
+        reward_id = central.define_reward(
+            campaign_id, reward.level or Decimal(0), reward.description
+        )
+        assert reward_id == reward.reward_id, "the demo's reward ids follow the server's numbering"
     for definition in DEMO_CUSTOM_FIELDS:
         central.define_custom_field(definition)
     for card in cards:

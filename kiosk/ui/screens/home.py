@@ -3,9 +3,11 @@
 A new customer is greeted "Welcome", a returning one "Welcome back"; after an edit or a PIN
 change a short notice ("Saved", "PIN changed") confirms it.
 
-Its buttons say what the customer chose (:class:`HomeScreen.EditChosen`,
-:class:`HomeScreen.ChangePinChosen`, or a :class:`~kiosk.ui.messages.SessionEnded` for "Done");
-the app shows the next step.
+Balances show the rewards ready and the progress to the next one (:mod:`kiosk.ui.widgets.
+balances`). "History" shows the latest transactions of each campaign over this screen
+(:class:`~kiosk.ui.screens.history.HistoryScreen`). The other buttons say what the customer
+chose (:class:`HomeScreen.EditChosen`, :class:`HomeScreen.ChangePinChosen`, or a
+:class:`~kiosk.ui.messages.SessionEnded` for "Done"); the app shows the next step.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from kiosk.domain.secrets import mask_card
 from kiosk.storage.customer_store import Store
 from kiosk.ui.messages import SessionEnded
 from kiosk.ui.screens.base import ArrowButtons, KioskScreen
-from kiosk.ui.widgets.balances import BalanceBoard
+from kiosk.ui.screens.history import HistoryScreen
+from kiosk.ui.widgets.balances import BalanceBoard, board_for
 from kiosk.ui.widgets.status_line import StatusLine
 
 GOODBYE = "Thank you, see you soon!"
@@ -79,10 +82,11 @@ class HomeScreen(ArrowButtons, KioskScreen[None]):
             yield Static(self._greeting(), id="home-greeting", classes="title")
             yield Static(self._card(), id="home-card", classes="subtitle")
             yield Static("", id="home-notice")
-            yield BalanceBoard(self.store.balances(self.code), id="balances")
+            yield board_for(self.store, self.code, id="balances")
         with Horizontal(classes="actions"):
             yield Button("Update my details", id="edit", compact=True)
             yield Button("Change PIN", id="change-pin", compact=True)
+            yield Button("History", id="history", compact=True)
             yield Button("Done", id="done", variant="primary", compact=True)
 
     def _greeting(self) -> str:
@@ -120,7 +124,7 @@ class HomeScreen(ArrowButtons, KioskScreen[None]):
         old = self.query_one("#balances", BalanceBoard)
         await old.remove()
         await self.query_one("#home-body", Vertical).mount(
-            BalanceBoard(self.store.balances(self.code), id="balances")
+            board_for(self.store, self.code, id="balances")
         )
 
     @on(Button.Pressed, "#edit")
@@ -130,6 +134,10 @@ class HomeScreen(ArrowButtons, KioskScreen[None]):
     @on(Button.Pressed, "#change-pin")
     def _change_pin(self) -> None:
         self.post_message(self.ChangePinChosen(self, self.code))
+
+    @on(Button.Pressed, "#history")
+    def _history(self) -> None:
+        self.app.push_screen(HistoryScreen(self.store, self.code))
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:
