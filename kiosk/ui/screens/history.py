@@ -51,7 +51,7 @@ class HistoryScreen(KioskScreen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(staff=self.staff)
         yield Static("History", classes="title")
-        yield Static(self._name(), id="history-who", classes="subtitle")
+        yield Static(self._who(), id="history-who", classes="subtitle")
         with Horizontal(id="history-row"):
             yield Select(
                 [(c.name, c.campaign_id) for c in self.campaigns],
@@ -65,7 +65,7 @@ class HistoryScreen(KioskScreen[None]):
         with Horizontal(classes="actions"):
             yield Button("Back", id="back", variant="primary", compact=True)
 
-    def _name(self) -> str:
+    def _who(self) -> str:
         customer = self.store.customer(self.code)
         if customer is None:
             return ""
@@ -110,7 +110,7 @@ class HistoryScreen(KioskScreen[None]):
         lines_box.update("\n".join(lines) if lines else NOTHING_YET)
 
     @property
-    def lines(self) -> str:
+    def shown_lines(self) -> str:
         """The transactions shown now, as text."""
         return str(self.query_one("#history-lines", Static).content)
 
