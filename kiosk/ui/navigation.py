@@ -20,12 +20,12 @@ from typing import Any
 from textual import on
 from textual.app import App
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.storage.customer_store import Store
 from kiosk.storage.database import StoreError
-from kiosk.storage.staff import verify_staff_card
+from kiosk.storage.staff import staff_edit, verify_staff_card
 from kiosk.ui.config import KioskConfig
 from kiosk.ui.messages import ActionFailed, SessionEnded
 from kiosk.ui.screens.base import Clock
@@ -34,6 +34,7 @@ from kiosk.ui.screens.edit_details import EditDetailsScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.pin_entry import OnlinePinCheck, PinEntryScreen
 from kiosk.ui.screens.register import RegisterOfferScreen, RegisterScreen
+from kiosk.ui.screens.staff_customer import StaffCustomerScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.swipe import SwipeScreen
@@ -165,6 +166,10 @@ class Navigation(App[None]):
 
     @on(RegisterScreen.DetailsEntered)
     def _details_entered(self, message: RegisterScreen.DetailsEntered) -> None:
+        actor = message.screen.staff_actor
+        if actor is not None:
+            self._staff_registration(message.screen, message.registration, actor)
+            return
         screen = ChoosePinScreen(
             self.store,
             self.elapsed,
@@ -173,6 +178,29 @@ class Navigation(App[None]):
             registration=message.registration,
         )
         self.push_screen(screen)  # over the form: Escape goes back to it
+
+    def _staff_registration(
+        self, form: RegisterScreen, registration: dict[str, str], actor: str
+    ) -> None:
+        """Staff registered a swiped card at the counter: save the customer (audited, no PIN
+        yet) and open their staff screen, where "Set new PIN" lets them type one (S9)."""
+        try:
+            result = staff_edit(
+                self.store,
+                registration,
+                actor=actor,
+                action="customer.register",
+                detail="at the counter",
+            )
+        except EditError as refused:
+            form.query_one("#form-error", Static).update(str(refused))
+            return
+        except Exception as error:
+            self.fail(error)
+            return
+        self.pop_screen()
+        self.push_screen(StaffCustomerScreen(self.store, result.plan.code, actor=actor))
+        self.notify("Customer registered")
 
     @on(HomeScreen.EditChosen)
     def _edit_chosen(self, message: HomeScreen.EditChosen) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from kiosk.domain.rewards import OfflinePolicy
-from tests.ui.conftest import JANE, on_screen, text_of, wait_until
-from tests.ui.journeys import home_screen
+from tests.ui.conftest import JANE, NEW_CARD, on_screen, swipe, text_of, wait_until
+from tests.ui.journeys import home_screen, staff_home
 from tests.ui.rewards_setup import every_campaign_type, purchase_screen, redeem_screen
 
 
@@ -183,3 +183,65 @@ async def test_history_lists_a_queued_redemption_as_not_sent(make_app, store) ->
         assert "Redeemed -100 points" in lines and "(not sent yet)" in lines
         await pilot.press("escape")
         await on_screen(pilot, "home-screen")
+
+
+async def test_staff_find_a_customer_without_the_card(make_app, store) -> None:
+    """By the card's last 4 digits, part of a phone, part of a name; then open them."""
+    app = make_app()
+    async with app.run_test(size=(80, 25)) as pilot:
+        await staff_home(pilot)
+        for typed, expected in (("0029", "Bob Smith"), ("0101", "Jane Doe"), ("mit", "Bob Smith")):
+            search = app.screen.query_one("#search", Input)
+            search.value = ""
+            search.focus()
+            await pilot.press(*typed, "enter")
+            await pilot.pause()
+            results = app.screen.query_one("#results", OptionList)
+            labels = [
+                str(results.get_option_at_index(i).prompt) for i in range(results.option_count)
+            ]
+            assert any(label.startswith(expected) for label in labels), (typed, labels)
+            assert not any("6001000000000" in label for label in labels)  # masked (S8)
+        await pilot.press("enter")
+        await on_screen(pilot, "staff-customer-screen")
+        assert text_of(app, "#customer-title") == "Bob Smith"
+
+
+async def test_an_unknown_card_in_staff_mode_is_linked_to_a_customer(make_app, store) -> None:
+    code = jane(store)
+    app = make_app()
+    async with app.run_test(size=(80, 25)) as pilot:
+        await staff_home(pilot)
+        swipe(app, NEW_CARD.card_number)
+        await on_screen(pilot, "unknown-card-screen")
+        await pilot.click("#link")
+        await on_screen(pilot, "staff-home-screen")
+        await pilot.press(*"Doe", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await on_screen(pilot, "confirm-screen")
+        question = text_of(app, "#confirm-question")
+        assert question == (
+            "Give Jane Doe the card ************0045? The card ************0011 will stop working."
+        )
+        await pilot.click("#confirm-yes")
+        await on_screen(pilot, "staff-customer-screen")
+    assert store.find_customer(NEW_CARD.card_number)["code"] == code
+    assert store.replaced_card(JANE.card_number) is not None
+
+
+async def test_an_unknown_card_in_staff_mode_is_registered_on_the_spot(make_app, store) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 25)) as pilot:
+        await staff_home(pilot)
+        swipe(app, NEW_CARD.card_number)
+        await on_screen(pilot, "unknown-card-screen")
+        await pilot.press("enter")  # "Register new" has the focus
+        await on_screen(pilot, "register-screen")
+        await pilot.press(*"Maya")
+        await pilot.click("#next")
+        await on_screen(pilot, "staff-customer-screen")
+        assert text_of(app, "#customer-title") == "Maya"
+        assert app.current_mode == "staff"
+    customer = store.find_customer(NEW_CARD.card_number)
+    assert customer is not None and customer["first_name"] == "Maya"

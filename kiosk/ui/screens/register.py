@@ -100,14 +100,18 @@ class RegisterScreen(KioskScreen[None]):
             """The registration screen."""
             return self.screen
 
-    def __init__(self, store: Store, card_number: str) -> None:
+    def __init__(self, store: Store, card_number: str, *, staff_actor: str | None = None) -> None:
         super().__init__(id="register-screen")
         self.store = store
         self.card_number = card_number
+        self.staff_actor = staff_actor
+        """Staff register the card at the counter (staff mode): Cancel goes back to staff
+        mode, and the app saves the customer without a PIN (they type one with staff after)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
-        yield Static("Register your card", classes="title")
+        title = "Register a new customer" if self.staff_actor else "Register your card"
+        yield Static(title, classes="title")
         yield Static("", id="form-error", classes="error-line")
         yield CustomerForm(SHORT_FIELDS, self.store.custom_fields(), more_fields=MORE_FIELDS)
         with Horizontal(classes="actions"):
@@ -128,7 +132,10 @@ class RegisterScreen(KioskScreen[None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         """Escape: nothing is saved."""
-        self.post_message(SessionEnded())
+        if self.staff_actor is not None:
+            self.dismiss()
+        else:
+            self.post_message(SessionEnded())
 
     @on(Button.Pressed, "#next")
     def _next(self) -> None:

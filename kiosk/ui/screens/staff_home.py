@@ -1,18 +1,20 @@
 """Staff mode's first screen: find a customer, and reach the sync queue: :class:`StaffHomeScreen`.
 
-A customer is found by swiping their card here or by typing a name, phone, card or code.
-Card numbers in the results show only their last 4 digits (S8). The screen also shows the
-reader status and the sync state, so staff can tell why nothing is being sent. It pushes the
-customer and queue screens itself (they ``dismiss``); leaving posts a
+A customer is found by swiping their card here or, without the card, by typing the last 4
+digits of the card, part of a phone number or part of a name (``Store.search_customers``).
+Card numbers in the results show only their last 4 digits (S8). A swiped card nobody has can be
+registered on the spot or linked to an existing customer: after "Link", the next customer
+chosen from the results gets the card, once staff confirm (their old card stops working). The
+screen also shows the reader status and the sync state, so staff can tell why nothing is being
+sent. It pushes the customer and queue screens itself (they ``dismiss``); leaving posts a
 :class:`~kiosk.ui.messages.SessionEnded`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -22,21 +24,38 @@ from textual.widgets.option_list import Option
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.customer_store import Store
-from kiosk.storage.staff import search_customers
+from kiosk.storage.staff import staff_edit
 from kiosk.storage.sync_state import SyncStatus
-from kiosk.ui.messages import SessionEnded
+from kiosk.ui.messages import QueueChanged, SessionEnded
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.confirm import ConfirmScreen
+from kiosk.ui.screens.register import RegisterScreen
 from kiosk.ui.screens.staff_customer import StaffCustomerScreen
 from kiosk.ui.screens.staff_queue import SyncQueueScreen
+from kiosk.ui.screens.unknown_card import UnknownCardChoice, UnknownCardScreen
 from kiosk.ui.widgets.inputs import KioskInput
 from kiosk.ui.widgets.status_line import StatusLine, queue_text
 
 
-def customer_label(row: Mapping[str, str | None]) -> str:
-    """One search result: name, masked card, phone."""
-    name = " ".join(filter(None, (row.get("first_name"), row.get("last_name")))) or "(no name)"
-    card = mask_card(row.get("card_number")) or "no card"
-    return f"{name}  {card}  {row.get('phone') or ''}".rstrip()
+class CustomerMatch(Protocol):
+    """One search result as ``Store.search_customers`` gives it (masked card: S8)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def masked_card(self) -> str: ...
+
+    @property
+    def phone_hint(self) -> str: ...
+
+
+def match_label(match: CustomerMatch) -> str:
+    """One search result: name, masked card, phone hint."""
+    return f"{match.name or '(no name)'}  {match.masked_card or 'no card'}  {match.phone_hint}"
 
 
 class StaffHomeScreen(KioskScreen[None]):
@@ -51,11 +70,17 @@ class StaffHomeScreen(KioskScreen[None]):
         self.store = store
         self.actor = actor
         """Who is logged in (recorded in audit rows)."""
+        self.link_card: str | None = None
+        """A swiped card nobody has, to give to the next customer chosen (after "Link")."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(staff=True)
         yield Static(f"Staff mode - {self.actor}", classes="title")
-        yield Static("Swipe a card, or type a name, phone or card number:", classes="subtitle")
+        yield Static(
+            "Swipe a card, or type a name, part of a phone, or the card's last 4 digits:",
+            id="search-prompt",
+            classes="subtitle",
+        )
         yield KioskInput(placeholder="Search", id="search")
         yield OptionList(id="results")
         yield Static("", id="staff-reader", classes="info-line")
@@ -86,14 +111,14 @@ class StaffHomeScreen(KioskScreen[None]):
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:
         try:
-            rows = search_customers(self.store, event.value)
+            matches = self.store.search_customers(event.value)
         except Exception as error:
             self.notify(f"Search failed: {type(error).__name__}", severity="error")
             return
         results = self.query_one("#results", OptionList)
         results.clear_options()
-        results.add_options(Option(customer_label(row), id=row["code"]) for row in rows)
-        if rows:
+        results.add_options(Option(match_label(m).rstrip(), id=m.code) for m in matches)
+        if matches:
             results.highlighted = 0
             results.focus()
         else:
@@ -101,7 +126,11 @@ class StaffHomeScreen(KioskScreen[None]):
 
     @on(OptionList.OptionSelected, "#results")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is not None:
+        if event.option.id is None:
+            return
+        if self.link_card is not None:
+            self.confirm_link(event.option.id, self.link_card)
+        else:
             self.open_customer(event.option.id)
 
     def open_customer(self, code: str) -> None:
@@ -124,9 +153,57 @@ class StaffHomeScreen(KioskScreen[None]):
             self.notify(f"Card {mask_card(card_number)} was replaced by a newer card")
             self.open_customer(replaced.code)
         elif customer is None:
-            self.notify(f"No customer has card {mask_card(card_number)}", severity="warning")
+            self.app.push_screen(
+                UnknownCardScreen(card_number),
+                lambda choice: self._unknown_card(card_number, choice),
+            )
         else:
             self.open_customer(customer["code"])
+
+    def _unknown_card(self, card_number: str, choice: UnknownCardChoice | None) -> None:
+        if choice == "register":
+            self.app.push_screen(RegisterScreen(self.store, card_number, staff_actor=self.actor))
+        elif choice == "link":
+            self.link_card = card_number
+            self.query_one("#search-prompt", Static).update(
+                f"Link card {mask_card(card_number)}: find the customer, then choose them."
+            )
+            self.query_one("#search", Input).focus()
+
+    @work(exclusive=True, group="staff-action")
+    async def confirm_link(self, code: str, card_number: str) -> None:
+        """Ask, then give the customer ``code`` the swiped card (their old card stops working)."""
+        customer = self.store.customer(code)
+        if customer is None:
+            return
+        name = " ".join(filter(None, (customer["first_name"], customer["last_name"])))
+        old = customer["card_number"]
+        stops = f" The card {mask_card(old)} will stop working." if old else ""
+        question = f"Give {name or 'this customer'} the card {mask_card(card_number)}?{stops}"
+        if not await self.app.push_screen_wait(ConfirmScreen(question, yes="Link card")):
+            return
+        detail = f"card {mask_card(card_number)} linked"
+        try:
+            staff_edit(
+                self.store,
+                {"code": code, "card_number": card_number},
+                actor=self.actor,
+                action="card.link",
+                detail=detail,
+            )
+        except EditError as refused:
+            self.notify(str(refused), severity="error")
+            return
+        except Exception as failure:
+            self.report_failure(failure)
+            return
+        self.link_card = None
+        self.query_one("#search-prompt", Static).update(
+            "Swipe a card, or type a name, part of a phone, or the card's last 4 digits:"
+        )
+        self.post_message(QueueChanged())
+        self.notify(f"Card {mask_card(card_number)} linked to {name}")
+        self.open_customer(code)
 
     @on(Button.Pressed, "#queue")
     def _queue(self) -> None:
