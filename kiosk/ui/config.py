@@ -16,7 +16,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kiosk.domain.rewards import OfflinePolicy
 from kiosk.storage.pin_locks import DEFAULT_LOCK_SECONDS, DEFAULT_MAX_TRIES
 
 if TYPE_CHECKING:
@@ -56,9 +55,6 @@ class KioskConfig:
     """How long a notice such as "Please swipe again" stays on the swipe screen."""
     wedge_gap: float = 0.5
     """Longest pause between the keys of a swipe typed into the terminal."""
-    offline_policy: OfflinePolicy = field(default_factory=OfflinePolicy)
-    """Redemptions while the central API cannot be reached (``[rewards]``): allowed or not, and
-    the most one redemption, and one day's, may take."""
     cursor_blink: bool = True
     """Off for snapshots, so that pictures do not depend on timing."""
     demo: bool = False

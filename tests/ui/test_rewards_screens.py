@@ -87,7 +87,8 @@ async def test_staff_redeem_refuses_a_reward_beyond_the_balance_plainly(make_app
 
 
 async def test_offline_policy_off_refuses_before_asking(make_app, store) -> None:
-    app = make_app(offline_policy=OfflinePolicy(allowed=False))
+    store.offline_policy = OfflinePolicy(allowed=False)  # the kiosk is offline in these tests
+    app = make_app()
     async with app.run_test(size=(80, 25)) as pilot:
         await redeem_screen(pilot)
         await pilot.press("enter")

@@ -3,8 +3,8 @@
 For a counted campaign the campaign's rewards are listed with what each takes (and how much is
 missing); a points campaign also takes custom points. For a money campaign (gift card, earned)
 the cashier types the amount to spend. Amounts are checked as typed; whether the redemption may
-be made now (the balance, and offline the shop's policy, ``[rewards]``) is the domain's
-:func:`~kiosk.domain.rewards.redemption_problem`, asked before the confirmation so that a refusal
+be made now (the balance, and offline the shop's policy, ``[rewards]``) is the store's decision
+(``Store.preview_redemption``), asked before the confirmation so that a refusal
 is said plainly and nothing is asked. The confirmation states the exact effect ("Redeem 'Free
 coffee' for 100 points: Jane Doe goes from 135 to 35"); only "Yes" queues it (``Store.redeem``:
 applied to the local balance at once, sent with its tag). ``dismiss`` returns what was done
@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.domain.edit_rules import EditError, format_amount, parse_amount
 from kiosk.domain.fields import Campaign
-from kiosk.domain.rewards import RewardLevel, redemption_problem
+from kiosk.domain.rewards import RewardLevel
 from kiosk.storage.customer_store import Store
 from kiosk.ui.reward_words import (
     amount_problem,
@@ -193,22 +193,21 @@ class RedeemScreen(KioskScreen[str | None]):
         if highlighted is not None and self.rewards:
             self.confirm(Choice(self._level(highlighted), self.rewards[highlighted]))
 
-    def problem(self, cost: Decimal) -> str | None:
-        """Why ``cost`` may not be redeemed now (balance, offline policy), or None."""
-        status = getattr(self.app, "sync_status", None)
-        online = bool(status is not None and status.online)
-        return redemption_problem(
-            spendable=self.store.spendable(self.code, self.campaign.campaign_id, self.item),
-            cost=cost,
-            policy=self.config.offline_policy,
-            spent_today=self.store.spent_today(self.campaign.campaign_id),
-            online=online,
-        )
+    def problem(self, choice: Choice) -> str | None:
+        """Why ``choice`` may not be redeemed now (the balance; offline, the shop's policy), or
+        None: the store's own check (``preview_redemption``), so what is asked is what it takes."""
+        try:
+            self.store.preview_redemption(
+                self.code, self.campaign.campaign_id, **choice.store_arguments(self.money)
+            )
+        except EditError as refused:
+            return str(refused)
+        return None
 
     @work(exclusive=True, group="staff-action")
     async def confirm(self, choice: Choice) -> None:
         """Check, ask with the exact effect, then queue the redemption."""
-        problem = self.problem(choice.cost)
+        problem = self.problem(choice)
         if problem is not None:
             self._show_error(problem)
             return
