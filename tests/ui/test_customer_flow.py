@@ -35,7 +35,7 @@ async def test_a_known_card_and_its_pin_open_the_home_screen_with_balances(make_
         await on_screen(pilot, "home-screen")
         assert app.screen.query_one("#main-balance", Digits).value == "120"
         lines = [str(w.content) for w in app.screen.query(".balance-line")]
-        assert lines == ["Visits: 3 visits", "Free bagel: 1 x Bagel"]
+        assert lines == ["Visits: 3 visits", "Free bagel: 1 x Bagel", "Gift card: $20.00"]
         assert "Welcome back, Jane!" in text_of(app, ".title")
 
 
