@@ -83,6 +83,8 @@ def test_history_with_a_queued_redemption(snap_compare, make_app, store) -> None
     "(not sent yet)" first."""
     code = store.find_customer(JANE.card_number)["code"]
     store.redeem(code, "1", reward_id="1", actor="test")
+    with store.db.conn:  # the queue's real creation time, fixed so the picture stays the same
+        store.db.conn.execute("UPDATE outbox SET created_at = '2025-03-14T09:25:00+00:00'")
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await home_screen(pilot)
