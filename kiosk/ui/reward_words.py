@@ -51,12 +51,12 @@ def balance_line(row: BalanceRow, currency: str | None = None) -> str:
 
 def rewards_for(kind: str, rewards: Sequence[RewardLevel], item: str = "") -> list[RewardLevel]:
     """The rewards a balance can count toward. A buy-X reward is redeemed from the product its
-    description names (the reference server's reading of the API; api-notes.md), so a buy-X
-    balance counts only toward the rewards that name its product."""
+    description names (the reference server's reading of the API, and the store's:
+    ``Store.redeem``), so a buy-X balance counts only toward the rewards named as its product."""
     if kind != "buyx":
         return list(rewards)
     wanted = item.strip().lower()
-    return [r for r in rewards if wanted and wanted in r.description.lower()]
+    return [r for r in rewards if wanted and r.description.strip().lower() == wanted]
 
 
 def progress_lines(

@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.domain.edit_rules import EditError, parse_amount
 from kiosk.domain.fields import Campaign
-from kiosk.domain.rewards import expected_points, format_money
+from kiosk.domain.rewards import format_money
 from kiosk.storage.customer_store import Store
 from kiosk.ui.reward_words import amount_problem, expected_line, in_unit, purchase_question
 from kiosk.ui.screens.base import KioskScreen
@@ -68,10 +68,7 @@ class PurchaseScreen(KioskScreen[str | None]):
 
     def balance(self) -> Decimal:
         """The customer's local balance in the campaign."""
-        for row in self.store.balances(self.code):
-            if row["campaign_id"] == self.campaign.campaign_id and not row["item"]:
-                return Decimal(row["balance"])
-        return Decimal(0)
+        return self.store.balance(self.code, self.campaign.campaign_id, "")
 
     @on(Input.Changed, "#paid")
     def _check(self) -> str | None:
@@ -105,9 +102,16 @@ class PurchaseScreen(KioskScreen[str | None]):
             return
         amount = parse_amount(text)
         assert amount is not None, "amount_problem accepted it"
-        expected = expected_points(amount, self.campaign.points_ratio)
+        try:  # the store's own figures: what is asked is exactly what is queued
+            preview = self.store.preview_purchase(self.code, self.campaign.campaign_id, amount)
+        except EditError as refused:
+            self.query_one("#purchase-error", Static).update(str(refused))
+            return
+        except Exception as failure:
+            self.report_failure(failure)
+            return
         question = purchase_question(
-            self.customer_name, amount, self.balance(), expected, self.campaign
+            self.customer_name, amount, preview.before, preview.expected_points, self.campaign
         )
         if not await self.app.push_screen_wait(ConfirmScreen(question, yes="Record")):
             return
@@ -115,15 +119,11 @@ class PurchaseScreen(KioskScreen[str | None]):
             self.store.record_purchase(
                 self.code, self.campaign.campaign_id, amount, actor=self.actor
             )
-        except EditError as refused:
+        except EditError as refused:  # RewardRefused: the store's words for staff
             self.query_one("#purchase-error", Static).update(str(refused))
             return
         except Exception as failure:
-            message = getattr(failure, "message", None)
-            if isinstance(message, str):  # the store's refusal, in words for staff
-                self.query_one("#purchase-error", Static).update(message)
-            else:
-                self.report_failure(failure)
+            self.report_failure(failure)
             return
         paid = format_money(amount, self.campaign.currency)
         self.dismiss(f"Purchase of {paid} recorded for {self.customer_name}")

@@ -38,7 +38,6 @@ from kiosk.ui.reward_words import (
 )
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
-from kiosk.ui.widgets.balances import campaign_rewards
 from kiosk.ui.widgets.inputs import KioskInput
 from kiosk.ui.widgets.status_line import StatusLine
 
@@ -113,10 +112,7 @@ class RedeemScreen(KioskScreen[str | None]):
 
     def balance(self) -> Decimal:
         """The local balance redeemed from (it already holds everything queued)."""
-        for row in self.store.balances(self.code):
-            if row["campaign_id"] == self.campaign.campaign_id and row["item"] == self.item:
-                return Decimal(row["balance"])
-        return Decimal(0)
+        return self.store.balance(self.code, self.campaign.campaign_id, self.item)
 
     def _fill(self) -> None:
         rows = [
@@ -129,7 +125,7 @@ class RedeemScreen(KioskScreen[str | None]):
         balance = self.balance()
         shown = in_unit(self.campaign, balance, self.item)
         self.query_one("#redeem-balance", Static).update(f"{self.campaign.name}: {shown}")
-        everything = campaign_rewards(self.store, self.campaign.campaign_id)
+        everything = self.store.campaign_rewards(self.campaign.campaign_id)
         self.rewards = [
             r for r in rewards_for(self.campaign.kind, everything, self.item) if r.level is not None
         ]
@@ -193,39 +189,30 @@ class RedeemScreen(KioskScreen[str | None]):
         if highlighted is not None and self.rewards:
             self.confirm(Choice(self._level(highlighted), self.rewards[highlighted]))
 
-    def problem(self, choice: Choice) -> str | None:
-        """Why ``choice`` may not be redeemed now (the balance; offline, the shop's policy), or
-        None: the store's own check (``preview_redemption``), so what is asked is what it takes."""
+    @work(exclusive=True, group="staff-action")
+    async def confirm(self, choice: Choice) -> None:
+        """Check, ask with the exact effect, then queue the redemption.
+
+        The check and the figures are the store's own preview (``preview_redemption``: the
+        balance, and offline the shop's policy), so what is asked is exactly what is queued."""
         try:
-            self.store.preview_redemption(
+            preview = self.store.preview_redemption(
                 self.code, self.campaign.campaign_id, **choice.store_arguments(self.money)
             )
         except EditError as refused:
-            return str(refused)
-        return None
-
-    @work(exclusive=True, group="staff-action")
-    async def confirm(self, choice: Choice) -> None:
-        """Check, ask with the exact effect, then queue the redemption."""
-        problem = self.problem(choice)
-        if problem is not None:
-            self._show_error(problem)
+            self._show_error(str(refused))
+            return
+        except Exception as failure:
+            self.report_failure(failure)
             return
         self._show_error("")
-        before = self.balance()
-        after = before - choice.cost
+        cost, before, after = preview.cost, preview.before, preview.after
         if self.money:
-            question = spend_question(self.customer_name, choice.cost, before, after, self.campaign)
+            question = spend_question(self.customer_name, cost, before, after, self.campaign)
         else:
             description = choice.reward.description if choice.reward else None
             question = redeem_question(
-                self.customer_name,
-                description,
-                choice.cost,
-                before,
-                after,
-                self.campaign,
-                self.item,
+                self.customer_name, description, cost, before, after, self.campaign, preview.item
             )
         yes = "Spend" if self.money else "Redeem"
         if not await self.app.push_screen_wait(ConfirmScreen(question, yes=yes)):
@@ -237,15 +224,11 @@ class RedeemScreen(KioskScreen[str | None]):
                 **choice.store_arguments(self.money),
                 actor=self.actor,
             )
-        except EditError as refused:
+        except EditError as refused:  # RewardRefused: the store's words for staff
             self._show_error(str(refused))
             return
         except Exception as failure:
-            message = getattr(failure, "message", None)
-            if isinstance(message, str):  # the store's refusal, in words for staff
-                self._show_error(message)
-            else:
-                self.report_failure(failure)
+            self.report_failure(failure)
             return
         after_text = in_unit(self.campaign, Decimal(done.after), self.item)
         what = (

@@ -21,7 +21,6 @@ from kiosk.domain.edit_rules import format_amount
 from kiosk.domain.fields import MONEY_KINDS, Campaign
 from kiosk.domain.rewards import RewardLevel, format_money
 from kiosk.storage.customer_store import BalanceRow, Store
-from kiosk.storage.rewards import rewards as stored_rewards
 from kiosk.ui import reward_words
 
 UNITS: dict[str, str] = {"points": "points", "visits": "visits", "events": "events"}
@@ -104,24 +103,10 @@ class BalanceBoard(Vertical):
             yield Static(line, classes="reward-ready" if ready else "reward-next")
 
 
-def campaign_rewards(store: Store, campaign_id: str) -> list[RewardLevel]:
-    """One campaign's rewards as the last pull stored them, cheapest first."""
-    found = []
-    for row in stored_rewards(store.db, campaign_id):
-        level = row["level"]
-        found.append(
-            RewardLevel(
-                row["reward_id"] or "",
-                row["description"] or "",
-                None if level is None else Decimal(level),
-            )
-        )
-    return found
-
-
 def board_for(store: Store, code: str, *, id: str | None = None) -> BalanceBoard:
     """The balance board of one customer, with their campaigns' currencies and rewards."""
     balances = store.balances(code)
     campaigns = {c.campaign_id: c for c in store.campaigns()}
-    rewards = {cid: campaign_rewards(store, cid) for cid in {r["campaign_id"] for r in balances}}
+    held = {r["campaign_id"] for r in balances}
+    rewards = {campaign_id: store.campaign_rewards(campaign_id) for campaign_id in held}
     return BalanceBoard(balances, campaigns=campaigns, rewards=rewards, id=id)
