@@ -189,6 +189,8 @@ class DemoSetup:
     server: Any = None
     online_pins: Any = None
     """The central API's PIN check (``OnlinePins.check``), when the central API runs."""
+    history_reader: Any = None
+    """The central history read for the history screens (``CentralHistory.read``)."""
     notes: list[str] = field(default_factory=list)
     _tmp: Any = None
 
@@ -221,6 +223,7 @@ def _start_central(setup: DemoSetup, codes: dict[str, str]) -> None:
     from kiosk.central.client import CentralClient
     from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
     from kiosk.reference.store import ReferenceStore
+    from kiosk.sync.history_reader import CentralHistory
     from kiosk.sync.pins import OnlinePins
     from kiosk.sync.service import SyncService
 
@@ -232,6 +235,10 @@ def _start_central(setup: DemoSetup, codes: dict[str, str]) -> None:
     service = SyncService(setup.store, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
     pins = OnlinePins(lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
     setup.online_pins = pins.check
+    history = CentralHistory(
+        lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0), setup.store
+    )
+    setup.history_reader = history.read
     setup.store.queued_listeners.append(service.wake)
     setup.sync_runner = service.run
     setup.notes.append(f"Central API (reference server) on {url}")

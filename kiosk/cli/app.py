@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from kiosk.settings import Settings
     from kiosk.storage.customer_store import Store
+    from kiosk.sync.history_reader import CentralHistory
     from kiosk.sync.pins import OnlinePins
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     mark_sends(settings, store)
     backups = backup_schedule(settings, store)
     pins = None if runner is None else online_pins_for(settings)
+    history = None if runner is None else central_history_for(settings, store)
     # After the last message for the person at the terminal: from here on it is the app's.
     configure_logging(db_path.parent)
     with store:
@@ -145,6 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             handle_signals=True,
             systemd=SystemdHooks.from_env(),
             online_pins=None if pins is None else pins.check,
+            history_reader=None if history is None else history.read,
         )
         try:
             return run_app(app)
@@ -184,6 +187,19 @@ def with_backups(
 
 async def _awaited(job: Callable[[], Awaitable[None]]) -> None:
     await job()
+
+
+def central_history_for(settings: Settings, store: Store) -> CentralHistory | None:
+    """The history screens' read of the central history, or None when the credentials cannot
+    be read (sync is off then too, and says why)."""
+    from kiosk.settings import ConfigError
+    from kiosk.sync.connect import client_factory
+    from kiosk.sync.history_reader import CentralHistory
+
+    try:
+        return CentralHistory(client_factory(settings), store)
+    except ConfigError:
+        return None
 
 
 def online_pins_for(settings: Settings) -> OnlinePins | None:
@@ -258,6 +274,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             sync_runner=setup.sync_runner,
             handle_signals=True,
             online_pins=setup.online_pins,
+            history_reader=setup.history_reader,
         )
         return run_app(app)
     finally:

@@ -52,6 +52,7 @@ from kiosk.ui.navigation import GENERIC_PROBLEM, KIOSK_MODE, STAFF_MODE, Navigat
 from kiosk.ui.reader_link import ReaderOpener, start_reader
 from kiosk.ui.screens.base import Clock
 from kiosk.ui.screens.cheat_sheet import CheatSheetScreen
+from kiosk.ui.screens.history import HistoryReader
 from kiosk.ui.screens.pin_entry import OnlinePinCheck, PinEntryScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
@@ -120,6 +121,7 @@ class KioskApp(Navigation):
         handle_signals: bool = False,
         systemd: SystemdHooks | None = None,
         online_pins: OnlinePinCheck | None = None,
+        history_reader: HistoryReader | None = None,
     ) -> None:
         super().__init__(ansi_color=True)
         use_config(config)
@@ -160,6 +162,7 @@ class KioskApp(Navigation):
         self._still_there: StillThere | None = None
         self._systemd = systemd
         self.online_pins = online_pins
+        self.history_reader = history_reader
         self.pin_screen = PinEntryScreen(store, self.elapsed, online_check=online_pins)
         """The one PIN screen, reused by every visit (see :mod:`kiosk.ui.screens.pin_entry`)."""
 
@@ -369,6 +372,7 @@ def build_app(
     handle_signals: bool = False,
     systemd: SystemdHooks | None = None,
     online_pins: OnlinePinCheck | None = None,
+    history_reader: HistoryReader | None = None,
 ) -> KioskApp:
     """Build the kiosk app from its dependencies; its configuration becomes the one its screens
     and widgets read (:func:`kiosk.ui.config.current_config`).
@@ -392,6 +396,8 @@ def build_app(
         systemd: readiness and watchdog notifications (``kiosk run`` under systemd).
         online_pins: checks with the central API a PIN this kiosk holds no hash of (S9); without
             it such a customer is told plainly that the PIN cannot be checked now.
+        history_reader: reads a customer's central history for the history screen; without
+            it (or offline) the screen shows what the kiosk knows (queue, cached history).
     """
     if config is None:
         config = KioskConfig.from_settings(settings) if settings is not None else KioskConfig()
@@ -410,4 +416,5 @@ def build_app(
         handle_signals=handle_signals,
         systemd=systemd,
         online_pins=online_pins,
+        history_reader=history_reader,
     )

@@ -31,6 +31,7 @@ from kiosk.ui.messages import ActionFailed, SessionEnded
 from kiosk.ui.screens.base import Clock
 from kiosk.ui.screens.choose_pin import ChoosePinScreen
 from kiosk.ui.screens.edit_details import EditDetailsScreen
+from kiosk.ui.screens.history import HistoryReader
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.pin_entry import OnlinePinCheck, PinEntryScreen
 from kiosk.ui.screens.register import RegisterOfferScreen, RegisterScreen
@@ -70,6 +71,8 @@ class Navigation(App[None]):
     """Who is logged in to staff mode (recorded in audit rows), or None."""
     online_pins: OnlinePinCheck | None = None
     """Checks a PIN this kiosk holds no hash of with the central API (S9), or None."""
+    history_reader: HistoryReader | None = None
+    """Reads a customer's central history for the history screen, or None."""
 
     def can_check_pins_online(self) -> bool:
         """Whether a PIN can be checked with the central API now."""

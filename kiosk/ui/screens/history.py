@@ -2,13 +2,16 @@
 and for staff (from the customer's staff screen).
 
 Lines come from the store's history (``Store.history``): what this kiosk still has to send is
-listed first and marked "(not sent yet)", then the central history the kiosk last read. The
-campaign is chosen with a select at the top (keyboard: Enter opens it, arrows move). Pushed
-over the screen it was opened from; "Back" or Escape ``dismiss``\\ es it.
+listed first and marked "(not sent yet)", then the central history the kiosk last read. When the
+app has a :data:`HistoryReader` and the line is up, the central history is read again in the
+background and replaces the list; if it cannot be read, the screen says it shows what the kiosk
+knows. The campaign is chosen with a select at the top (keyboard: Enter opens it, arrows
+move). Pushed over the screen it was opened from; "Back" or Escape ``dismiss``\\ es it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import ClassVar
 
@@ -19,11 +22,16 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Select, Static
 
 from kiosk.domain.fields import Campaign
-from kiosk.storage.customer_store import Store
+from kiosk.storage.customer_store import HistoryLine, Store
 from kiosk.ui.reward_words import balance_line, history_line
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.status_line import StatusLine
 
+HistoryReader = Callable[[str, str, int], Awaitable[list[HistoryLine] | None]]
+"""``await reader(code, campaign_id, limit)``: the history read from the central API now, or
+None when it cannot be read (:class:`kiosk.sync.history_reader.CentralHistory`)."""
+READING = "Reading the central history..."
+NOT_READ = "The central system cannot be reached: this is what this kiosk knows."
 HISTORY_LIMIT = 10
 """How many transactions are listed (they fit the 80x25 console)."""
 NOTHING_YET = "No transactions in this campaign yet."
@@ -61,6 +69,7 @@ class HistoryScreen(KioskScreen[None]):
                 id="history-campaign",
             )
             yield Static("", id="history-balance")
+        yield Static("", id="history-source", classes="info-line")
         yield Static("", id="history-lines")
         with Horizontal(classes="actions"):
             yield Button("Back", id="back", variant="primary", compact=True)
@@ -102,12 +111,45 @@ class HistoryScreen(KioskScreen[None]):
             "  ".join(balance_line(r, campaign.currency).split(": ", 1)[1] for r in rows)
             or "nothing yet"
         )
-        history = self.store.history(self.code, campaign.campaign_id, limit=HISTORY_LIMIT)
+        self._show_lines(self.store.history(self.code, campaign.campaign_id, HISTORY_LIMIT))
+        reader = getattr(self.app, "history_reader", None)  # the app's, when it has one
+        status = getattr(self.app, "sync_status", None)
+        # Known to be down only after a failed attempt; never tried yet is worth a try.
+        down = status is not None and not status.online and bool(status.last_failure)
+        source = self.query_one("#history-source", Static)
+        if reader is None or down:
+            source.update("" if reader is None else NOT_READ)
+            return
+        source.update(READING)
+        self.run_worker(
+            self._read_central(reader, campaign.campaign_id),
+            group="history",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _read_central(self, reader: HistoryReader, campaign_id: str) -> None:
+        found = await reader(self.code, campaign_id, HISTORY_LIMIT)
+        if campaign_id != self.campaign_id:
+            return  # another campaign was chosen meanwhile
+        self.query_one("#history-source", Static).update("" if found is not None else NOT_READ)
+        if found is not None:
+            self._show_lines(found)
+
+    def _show_lines(self, history: list[HistoryLine]) -> None:
+        campaign = self._campaign()
+        if campaign is None:
+            return
         lines = [
             history_line(h.when, Decimal(h.amount), h.redeemed, h.what, h.pending, campaign)
             for h in history
         ]
-        lines_box.update("\n".join(lines) if lines else NOTHING_YET)
+        self.query_one("#history-lines", Static).update("\n".join(lines) if lines else NOTHING_YET)
+
+    @property
+    def source_note(self) -> str:
+        """Where the list comes from, when it is not simply the kiosk's: reading, unreachable."""
+        return str(self.query_one("#history-source", Static).content)
 
     @property
     def shown_lines(self) -> str:

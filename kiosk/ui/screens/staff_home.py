@@ -12,7 +12,7 @@ sent. It pushes the customer and queue screens itself (they ``dismiss``); leavin
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.secrets import mask_card
-from kiosk.storage.customer_store import Store
+from kiosk.storage.customer_store import CustomerMatch, Store
 from kiosk.storage.staff import staff_edit
 from kiosk.storage.sync_state import SyncStatus
 from kiosk.ui.messages import QueueChanged, SessionEnded
@@ -35,22 +35,6 @@ from kiosk.ui.screens.staff_queue import SyncQueueScreen
 from kiosk.ui.screens.unknown_card import UnknownCardChoice, UnknownCardScreen
 from kiosk.ui.widgets.inputs import KioskInput
 from kiosk.ui.widgets.status_line import StatusLine, queue_text
-
-
-class CustomerMatch(Protocol):
-    """One search result as ``Store.search_customers`` gives it (masked card: S8)."""
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def masked_card(self) -> str: ...
-
-    @property
-    def phone_hint(self) -> str: ...
 
 
 def match_label(match: CustomerMatch) -> str:
