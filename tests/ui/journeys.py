@@ -83,6 +83,41 @@ async def sync_queue(pilot: Pilot[Any]) -> None:
     await on_screen(pilot, "sync-queue-screen")
 
 
+async def choose_campaign(pilot: Pilot[Any], campaign_id: str) -> None:
+    pilot.app.screen.query_one("#campaign").value = campaign_id
+    await pilot.pause()
+
+
+async def redeem_screen(pilot: Pilot[Any], campaign_id: str = "1") -> None:
+    """Staff, Jane's screen, the campaign chosen, "Redeem / spend"."""
+    await staff_customer(pilot)
+    await choose_campaign(pilot, campaign_id)
+    await pilot.click("#redeem")
+    await on_screen(pilot, "redeem-screen")
+
+
+async def purchase_screen(pilot: Pilot[Any]) -> None:
+    """Staff, Jane's screen, Coffee club, "Purchase"."""
+    await staff_customer(pilot)
+    await choose_campaign(pilot, "1")
+    await pilot.click("#purchase")
+    await on_screen(pilot, "purchase-screen")
+
+
+async def history_screen(pilot: Pilot[Any]) -> None:
+    """Jane's history, from her home screen."""
+    await home_screen(pilot)
+    await pilot.click("#history")
+    await on_screen(pilot, "history-screen")
+
+
+async def unknown_card(pilot: Pilot[Any]) -> None:
+    """Staff swipe a card nobody has."""
+    await staff_home(pilot)
+    swipe(pilot.app, NEW_CARD.card_number)
+    await on_screen(pilot, "unknown-card-screen")
+
+
 async def cheat_sheet(pilot: Pilot[Any]) -> None:
     await pilot.press("f1")
     await on_screen(pilot, "cheat-sheet-screen")
@@ -102,5 +137,9 @@ EVERY_SCREEN: dict[str, Journey] = {
     "card-issued-screen": card_hand_over,
     "sync-queue-screen": sync_queue,
     "cheat-sheet-screen": cheat_sheet,
+    "redeem-screen": redeem_screen,
+    "purchase-screen": purchase_screen,
+    "history-screen": history_screen,
+    "unknown-card-screen": unknown_card,
 }
 """Every screen past the swipe screen, by id, with the way to reach it."""

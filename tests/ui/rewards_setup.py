@@ -1,19 +1,18 @@
 """Shared set-ups of the rewards screens' tests (issue 13): a customer with every campaign type,
-and the ways to reach the staff reward screens."""
+and (from journeys.py) the ways to reach the staff reward screens."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
-from textual.pilot import Pilot
 
 from kiosk.domain.fields import Campaign
 from kiosk.domain.rewards import RewardLevel
 from kiosk.storage.customer_store import Store
 from kiosk.storage.rewards import replace_rewards
-from tests.ui.conftest import JANE, on_screen
-from tests.ui.journeys import staff_customer
+from tests.ui.conftest import JANE
+from tests.ui.journeys import purchase_screen, redeem_screen
+
+__all__ = ["every_campaign_type", "purchase_screen", "redeem_screen"]
 
 
 def every_campaign_type(store: Store) -> str:
@@ -26,24 +25,3 @@ def every_campaign_type(store: Store) -> str:
     store.seed_synced({"code": code, "campaign_id": "5", "auto_add": "3.5"})
     store.seed_synced({"code": code, "campaign_id": "6", "auto_add": "2"})
     return code
-
-
-async def choose_campaign(pilot: Pilot[Any], campaign_id: str) -> None:
-    pilot.app.screen.query_one("#campaign").value = campaign_id
-    await pilot.pause()
-
-
-async def redeem_screen(pilot: Pilot[Any], campaign_id: str = "1") -> None:
-    """Staff, Jane's screen, the campaign chosen, "Redeem / spend"."""
-    await staff_customer(pilot)
-    await choose_campaign(pilot, campaign_id)
-    await pilot.click("#redeem")
-    await on_screen(pilot, "redeem-screen")
-
-
-async def purchase_screen(pilot: Pilot[Any]) -> None:
-    """Staff, Jane's screen, Coffee club, "Purchase"."""
-    await staff_customer(pilot)
-    await choose_campaign(pilot, "1")
-    await pilot.click("#purchase")
-    await on_screen(pilot, "purchase-screen")
