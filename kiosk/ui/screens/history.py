@@ -116,11 +116,10 @@ class HistoryScreen(KioskScreen[None]):
         status = getattr(self.app, "sync_status", None)
         # Known to be down only after a failed attempt; never tried yet is worth a try.
         down = status is not None and not status.online and bool(status.last_failure)
-        source = self.query_one("#history-source", Static)
         if reader is None or down:
-            source.update("" if reader is None else NOT_READ)
+            self._note("" if reader is None else NOT_READ)
             return
-        source.update(READING)
+        self._note(READING)
         self.run_worker(
             self._read_central(reader, campaign.campaign_id),
             group="history",
@@ -132,9 +131,15 @@ class HistoryScreen(KioskScreen[None]):
         found = await reader(self.code, campaign_id, HISTORY_LIMIT)
         if campaign_id != self.campaign_id:
             return  # another campaign was chosen meanwhile
-        self.query_one("#history-source", Static).update("" if found is not None else NOT_READ)
+        self._note("" if found is not None else NOT_READ)
         if found is not None:
             self._show_lines(found)
+
+    def _note(self, text: str) -> None:
+        """Say where the list comes from when it is not simply the kiosk's (no line if not)."""
+        note = self.query_one("#history-source", Static)
+        note.update(text)
+        note.display = bool(text)
 
     def _show_lines(self, history: list[HistoryLine]) -> None:
         campaign = self._campaign()
