@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kiosk.settings import Settings
     from kiosk.storage.customer_store import Store
     from kiosk.sync.pins import OnlinePins
+    from kiosk.sync.service import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -212,16 +213,23 @@ def sync_runner_for(
 
     from kiosk.settings import ConfigError
     from kiosk.sync.connect import service_from_settings
+    from kiosk.sync.own_thread import runner_in_own_thread
+
+    def make(own: Store) -> SyncService:
+        service = service_from_settings(settings, own)
+        if pull_every is not None:
+            service.timing = replace(service.timing, pull_interval=pull_every)
+        return service
 
     try:
-        service = service_from_settings(settings, store)
+        make(store)  # reads the API key now: a problem is said before the screen is taken
     except ConfigError as error:
         print(f"warning: sync is off: {error}", file=sys.stderr)
         return None
-    if pull_every is not None:
-        service.timing = replace(service.timing, pull_interval=pull_every)
-    store.queued_listeners.append(service.wake)
-    return service.run
+    # Its own thread, loop and connection: none of its work waits on the UI's loop (issue 15).
+    run, wake = runner_in_own_thread(store.path, make)
+    store.queued_listeners.append(wake)
+    return run
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from sqlite_utils.migrations import Migrations
 import kiosk
 from kiosk.storage.database import StoreError
 from kiosk.storage.pin_locks import MAX_LOCK_SECONDS
+from kiosk.storage.queue_schema import add_queue_at_scale
 
 LONGEST_RETRY_SECONDS = 300.0
 """The longest wait between two attempts of the sync worker's backoff (``Backoff.cap_seconds``)."""
@@ -266,6 +267,15 @@ def m010_look_back(db: Database) -> None:
         "CREATE INDEX outbox_look_back ON outbox(json_extract(credit_baseline, '$.look_at[0]')) "
         "WHERE state = 'delivered' AND credit_baseline IS NOT NULL"
     )
+
+
+@MIGRATIONS()
+def m009_queue_at_scale(db: Database) -> None:
+    """A queue of a week offline read by index: the oldest undelivered entry of each customer
+    kept in ``outbox_heads`` by triggers, entries found by customer, delivered history moved to
+    ``outbox_archive`` (:mod:`kiosk.storage.queue_schema`). Older releases still work on the
+    file (the triggers keep the heads true for them too)."""
+    add_queue_at_scale(db)
 
 
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
