@@ -111,6 +111,7 @@ def configure_logging(data_dir: Path) -> logging.Handler:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run ``kiosk run``."""
     from kiosk.settings import ConfigError, load_settings
+    from kiosk.storage.checkpoint import BackgroundCheckpoint
     from kiosk.storage.customer_store import Store, StoreError
     from kiosk.ui.app import build_app
 
@@ -136,6 +137,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     pins = None if runner is None else online_pins_for(settings)
     # After the last message for the person at the terminal: from here on it is the app's.
     configure_logging(db_path.parent)
+    # Checkpoints of the WAL leave the edit path (kiosk/storage/checkpoint.py, issue 15).
+    checkpoint = BackgroundCheckpoint(db_path).start(store.db.conn)
     with store:
         app = build_app(
             store,
@@ -149,6 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             return run_app(app)
         finally:
+            checkpoint.stop()
             if backups is not None:
                 backups.final()  # the copy made when the kiosk stops
 
@@ -236,6 +240,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run ``kiosk demo``."""
     from kiosk.demo import DEMO_CARDS, cheat_sheet, prepare_demo
     from kiosk.settings import DEMO_STAFF_PIN_HASH
+    from kiosk.storage.checkpoint import BackgroundCheckpoint
     from kiosk.ui.app import build_app
     from kiosk.ui.config import KioskConfig
 
@@ -257,6 +262,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         freeze_gc=True,
     )
     configure_logging(setup.directory)
+    checkpoint = BackgroundCheckpoint(setup.store.path).start(setup.store.db.conn)
     try:
         app = build_app(
             setup.store,
@@ -268,4 +274,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return run_app(app)
     finally:
+        checkpoint.stop()
         setup.close()
