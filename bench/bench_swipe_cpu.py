@@ -75,20 +75,8 @@ class Kiosk:
         self.reader_name = os.ttyname(reader_slave)
         self._reader_slave = reader_slave
         config = work / f"{label}.toml"
-        credentials = work / f"{label}.credentials"
-        credentials.write_text(DEFAULT_CREDENTIALS.api_key + "\n")
-        credentials.chmod(0o600)
-        config.write_text(
-            'store_name = "Bench shop"\n\n'
-            f'[database]\npath = "{db}"\n\n'
-            f'[reader]\nspec = "serial:{self.reader_name}?baud=9600&terminator=cr&signon_ms=0"\n\n'
-            f'[central]\nurl = "{OFFLINE_URL}"\n'
-            f'account_id = "{DEFAULT_CREDENTIALS.account_id}"\n'
-            f'user_id = "{DEFAULT_CREDENTIALS.user_id}"\n'
-            f'credentials_file = "{credentials}"\n\n'
-            "[sync]\npull_interval_minutes = 0\n\n"
-            f'[ui]\nstaff_pin_hash = "{DEMO_STAFF_PIN_HASH}"\n'
-        )
+        spec = f"serial:{self.reader_name}?baud=9600&terminator=cr&signon_ms=0"
+        self.write_config(config, work, db, reader=spec)
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 25, 80, 0, 0))
         env = {**os.environ, "TERM": "linux", "KIOSK_LOG_LEVEL": "WARNING"}
@@ -104,6 +92,24 @@ class Kiosk:
         self._lock = threading.Condition()
         self._stop = False
         threading.Thread(target=self._drain, daemon=True).start()
+
+    @staticmethod
+    def write_config(config: Path, work: Path, db: Path, *, reader: str) -> None:
+        """A kiosk.toml for ``db`` with sync on against a central API that refuses connections."""
+        credentials = work / f"{config.stem}.credentials"
+        credentials.write_text(DEFAULT_CREDENTIALS.api_key + "\n")
+        credentials.chmod(0o600)
+        config.write_text(
+            'store_name = "Bench shop"\n\n'
+            f'[database]\npath = "{db}"\n\n'
+            f'[reader]\nspec = "{reader}"\n\n'
+            f'[central]\nurl = "{OFFLINE_URL}"\n'
+            f'account_id = "{DEFAULT_CREDENTIALS.account_id}"\n'
+            f'user_id = "{DEFAULT_CREDENTIALS.user_id}"\n'
+            f'credentials_file = "{credentials}"\n\n'
+            "[sync]\npull_interval_minutes = 0\n\n"
+            f'[ui]\nstaff_pin_hash = "{DEMO_STAFF_PIN_HASH}"\n'
+        )
 
     def _drain(self) -> None:
         """Read the terminal all the time (a full pty would stall the app)."""

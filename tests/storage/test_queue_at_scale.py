@@ -199,3 +199,35 @@ def test_pruning_moves_old_delivered_entries_only_and_the_archive_holds_them(que
     assert all(row["state"] == "delivered" and row["archived_at"] for row in kept)
     assert [json.loads(row["request"]) for row in kept] == [e.request for e in delivered]
     assert prune_delivered(store.db, 30, now=later) == 0  # nothing left to move
+
+
+def test_kiosk_outbox_prune_and_archive_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kiosk outbox prune --keep-days N`` moves old delivered history; ``kiosk outbox archive``
+    prints it as JSON lines, the card number and code masked and no PIN (S8)."""
+    from kiosk.cli import main
+
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "none.toml"))
+    db = tmp_path / "k.db"
+    with Store(db) as store:
+        store.apply_edit(
+            {"card_number": "6001000011112222", "first_name": "Ida", "customer_PIN": "4321"}
+        )
+        store.apply_edit({"card_number": "6001000033334444", "first_name": "Jo"})
+        first = store.outbox.entries()[0]
+        store.outbox.delivered(first, first.customer_code, "7700000000001234")
+        with store.db.conn:
+            store.db.conn.execute("UPDATE outbox SET delivered_at = '2020-01-01T00:00:00+00:00'")
+    assert main(["outbox", "prune", "--db", str(db), "--keep-days", "30"]) == 0
+    assert "1 delivered entries older than 30 days moved" in capsys.readouterr().out
+    assert main(["outbox", "archive", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    row = json.loads(lines[0])
+    assert row["entry_id"] == first.entry_id and row["state"] == "delivered"
+    assert "6001000011112222" not in lines[0] and "4321" not in lines[0]
+    assert row["request"]["first_name"] == "Ida"
+    assert main(["outbox", "list", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.count("pending") == 1  # the undelivered one stayed
+    assert main(["outbox", "prune", "--db", str(db), "--keep-days", "-1"]) == 2
