@@ -175,7 +175,6 @@ def cmd_archive(args: argparse.Namespace) -> int:
         for row in archived(store.db.conn):
             row["request"] = _masked(json.loads(row["request"]))
             row["customer_code"] = mask_card(row["customer_code"])
-            row["credit_baseline"] = None  # balances of a past credit check: not history
             print(json.dumps(row, sort_keys=True))
     return 0
 

@@ -1,7 +1,8 @@
 """Delivered history out of the queue: pruning into ``outbox_archive``, and reading it back.
 
 Provides :func:`prune_delivered` (run by the sync service every hour and by ``kiosk outbox
-prune``) and :func:`archived` (``kiosk outbox archive`` exports it). Only delivered entries move:
+prune``) and :func:`archived` (``kiosk outbox archive`` exports it). Only delivered entries with
+no look back still planned (:mod:`kiosk.storage.look_back`) move:
 pending, needs-attention and discarded ones stay in the outbox whatever their age (a discarded
 entry is a staff decision that ``kiosk outbox list`` keeps showing). An entry moves in one
 transaction, copied then deleted, so a kill at any moment leaves it in exactly one of the two
@@ -41,6 +42,8 @@ def prune_delivered(
                 row[0]
                 for row in db.conn.execute(
                     "SELECT seq FROM outbox WHERE state = 'delivered' AND delivered_at < ? "
+                    # a look back still planned (kiosk/storage/look_back.py) keeps it here
+                    "AND json_extract(credit_baseline, '$.look_at[0]') IS NULL "
                     "ORDER BY seq LIMIT ?",
                     (cutoff, batch),
                 )

@@ -183,18 +183,25 @@ def test_pruning_moves_old_delivered_entries_only_and_the_archive_holds_them(que
     delivered = queue.entries(state="delivered")
     assert len(delivered) == 10
     queue.needs_attention(queue.ready(limit=1, exclude=set(), now=1e12)[0], "refused")
-    undelivered = {e.entry_id for e in queue.entries() if e.state != "delivered"}
+    kept = {e.entry_id for e in queue.entries() if e.state != "delivered"}
     heads_before = heads_kept(store)
 
+    looked_at = delivered.pop()  # a look back still planned for it: it stays
+    with store.db.conn:
+        store.db.conn.execute(
+            "UPDATE outbox SET credit_baseline = '{\"look_at\": [123.0]}' WHERE entry_id = ?",
+            (looked_at.entry_id,),
+        )
+    kept.add(looked_at.entry_id)
     assert prune_delivered(store.db, 30) == 0  # delivered a moment ago: kept
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
     assert prune_delivered(store.db, 0, now=later) == 0  # 0 keeps everything
-    assert prune_delivered(store.db, 30, now=later, batch=3) == 10
+    assert prune_delivered(store.db, 30, now=later, batch=3) == 9
 
-    assert {e.entry_id for e in queue.entries()} == undelivered
+    assert {e.entry_id for e in queue.entries()} == kept  # undelivered, or a look planned
     assert heads_kept(store) == heads_before == heads_defined(store)
     kept = list(archived(store.db.conn))
-    assert archived_count(store.db.conn) == 10
+    assert archived_count(store.db.conn) == 9
     assert [row["entry_id"] for row in kept] == [e.entry_id for e in delivered]
     assert all(row["state"] == "delivered" and row["archived_at"] for row in kept)
     assert [json.loads(row["request"]) for row in kept] == [e.request for e in delivered]
