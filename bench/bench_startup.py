@@ -83,6 +83,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--customers", type=int, default=200_000)
+    parser.add_argument(
+        "--before", type=Path, default=None, metavar="KIOSK",
+        help="also time `kiosk run --offline` of another checkout (its venv's bin/kiosk)",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     source = build_db(OUT / f"customers-{args.customers}.db", args.customers)
@@ -100,6 +104,12 @@ def main() -> int:
         "kiosk run, sync on": [kiosk, "run", "--config", str(sync_config)],
         "kiosk demo": [kiosk, "demo"],
     }
+    if args.before is not None:
+        before_db = work / "before.db"
+        shutil.copyfile(source, before_db)
+        commands["kiosk run --offline, --before"] = [
+            str(args.before), "run", "--offline", "--db", str(before_db), "--reader", "terminal"
+        ]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average at start {load} on {os.cpu_count()} cores; {args.rounds} rounds")
     times: dict[str, list[float]] = {name: [] for name in commands}

@@ -290,7 +290,7 @@ def queue_at_scale(db: Path, cards: list[str], pending: int, customers: int, blo
     variants = [
         ("empty queue, sync on its thread", "empty", "thread"),
         (f"{pending:,} pending, sync on its thread", "full", "thread"),
-        (f"{pending:,} pending, sync on the UI loop (before)", "full", "loop"),
+        (f"{pending:,} pending, sync on the UI loop", "full", "loop"),
     ]
     files = {}
     for name in ("empty", "full"):
