@@ -94,9 +94,12 @@ def percentile(samples_ms: list[float], fraction: float) -> float:
 # Headless ---------------------------------------------------------------------------------------
 
 
-async def headless(db: Path, cards: list[str]) -> list[float]:
+async def headless(db: Path, cards: list[str], sync: str = "none") -> list[float]:
     """From the swipe message posted (as a reader thread does) to the PIN screen painted: the
-    compositor produced its frame (headless Textual computes it, it only skips the write)."""
+    compositor produced its frame (headless Textual computes it, it only skips the write).
+    ``sync``: ``none``, or an offline sync service on its own ``thread`` or on the UI's ``loop``
+    (bench/_queue.py)."""
+    from bench._queue import sync_runner
     from device.swipe import Swipe
     from kiosk.ui.app import build_app
     from kiosk.ui.config import KioskConfig
@@ -104,7 +107,11 @@ async def headless(db: Path, cards: list[str]) -> list[float]:
 
     samples: list[float] = []
     with Store(db) as store:
-        app = build_app(store, config=KioskConfig(cursor_blink=False, freeze_gc=True))
+        app = build_app(
+            store,
+            config=KioskConfig(cursor_blink=False, freeze_gc=True),
+            sync_runner=sync_runner(store, sync),
+        )
         painted = asyncio.Event()
         display = app._display
 
@@ -275,12 +282,54 @@ async def online_first(cards: list[str], latency_ms: float) -> list[float]:
     return samples
 
 
+def queue_at_scale(db: Path, cards: list[str], pending: int, customers: int, blocks: int) -> int:
+    """Swipe to PIN with ``pending`` entries queued (in backoff and due, the sync service working
+    offline through them) against the empty queue, in alternating blocks of the same run."""
+    from bench._queue import fill_queue
+
+    variants = [
+        ("empty queue, sync on its thread", "empty", "thread"),
+        (f"{pending:,} pending, sync on its thread", "full", "thread"),
+        (f"{pending:,} pending, sync on the UI loop", "full", "loop"),
+    ]
+    files = {}
+    for name in ("empty", "full"):
+        files[name] = OUT / f"run-{name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{files[name]}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(db, files[name])
+    fill_queue(files["full"], pending, customers)
+    samples: dict[str, list[float]] = {label: [] for label, _, _ in variants}
+    per_block = max(1, len(cards) // blocks)
+    for block in range(blocks):
+        chunk = cards[block * per_block : (block + 1) * per_block]
+        for label, name, where in variants:
+            samples[label] += asyncio.run(headless(files[name], chunk, sync=where))
+    print(f"\n{'headless swipe -> PIN painted':<52} {'p50':>8} {'p99':>8} {'max':>8}  n")
+    base = percentile(samples[variants[0][0]], 0.99)
+    for label, values in samples.items():
+        p99 = percentile(values, 0.99)
+        print(
+            f"{label:<52} {statistics.median(values):6.1f}ms {p99:6.1f}ms "
+            f"{max(values):6.1f}ms  {len(values)}  p99 {p99 / base:.2f}x empty"
+        )
+    for path in files.values():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--swipes", type=int, default=100)
     parser.add_argument("--latency-ms", type=float, default=150.0)
     parser.add_argument("--skip-terminal", action="store_true")
+    parser.add_argument(
+        "--queue", type=int, default=0, metavar="N",
+        help="instead: swipes with N entries pending (sync working offline) vs an empty queue",
+    )
+    parser.add_argument("--blocks", type=int, default=5, help="alternations (with --queue)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rss-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -299,6 +348,11 @@ def main() -> int:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"customers in the local store: {args.customers:,}; swipes: {len(cards)}")
     print(f"load average (1, 5, 15 min) at start: {load} on {os.cpu_count()} cores")
+    if args.queue:
+        queue_at_scale(db, cards, args.queue, args.customers, args.blocks)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average at end: {load}")
+        return 0
     local = asyncio.run(headless(run_db, cards))
     rows = [("headless: swipe message -> PIN screen painted", local)]
     notes: list[str] = []

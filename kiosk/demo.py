@@ -224,6 +224,7 @@ def _start_central(setup: DemoSetup, codes: dict[str, str]) -> None:
     from kiosk.reference.server import DEFAULT_CREDENTIALS, start_server
     from kiosk.reference.store import ReferenceStore
     from kiosk.sync.history_reader import CentralHistory
+    from kiosk.sync.own_thread import runner_in_own_thread
     from kiosk.sync.pins import OnlinePins
     from kiosk.sync.service import SyncService
 
@@ -232,13 +233,18 @@ def _start_central(setup: DemoSetup, codes: dict[str, str]) -> None:
         _seed_demo_central(central, codes)
     setup.server = start_server(central_path)
     url = setup.server.url
-    service = SyncService(setup.store, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
+
+    def make(own: Store) -> SyncService:
+        return SyncService(own, lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
+
     pins = OnlinePins(lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0))
     setup.online_pins = pins.check
     history = CentralHistory(
         lambda: CentralClient(url, DEFAULT_CREDENTIALS, timeout=5.0), setup.store
     )
     setup.history_reader = history.read
-    setup.store.queued_listeners.append(service.wake)
-    setup.sync_runner = service.run
+    # As in `kiosk run`: the service on its own thread, off the UI's loop (issue 15).
+    run, wake = runner_in_own_thread(setup.store.path, make)
+    setup.store.queued_listeners.append(wake)
+    setup.sync_runner = run
     setup.notes.append(f"Central API (reference server) on {url}")

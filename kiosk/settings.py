@@ -31,6 +31,7 @@ from kiosk.settings_parse import (
     HASH_PIN_HINT,
     READER_KINDS,
     Table,
+    card_rules_of,
     check_reader_spec,
     check_url,
 )
@@ -202,6 +203,8 @@ class SyncSettings:
     """After this long without a successful sync the kiosk warns staff that data may be stale."""
     pull_interval_minutes: int = 60
     """How often to refresh the local cache from the central API (S7); 0 turns it off."""
+    keep_delivered_days: int = 30
+    """Delivered entries older than this move to the outbox archive (0: kept in the queue)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -457,7 +460,7 @@ def _parse(
         db_path = Path(env[DB_ENV]).expanduser()
     reader_spec = reader.text("spec", ReaderSettings.spec) or ReaderSettings.spec
     check_reader_spec(reader_spec, problems)
-    card_rules = _card_rules(reader, problems)
+    card_rules = card_rules_of(reader, problems)
 
     url = central.text("url")
     check_url(url, problems)
@@ -472,6 +475,7 @@ def _parse(
     concurrency = sync.number("concurrency", SyncSettings.concurrency, 1, 32)
     stale = sync.number("stale_after_hours", SyncSettings.stale_after_hours, 1, 24 * 365)
     pull = sync.number("pull_interval_minutes", SyncSettings.pull_interval_minutes, 0, 24 * 60)
+    keep = sync.number("keep_delivered_days", SyncSettings.keep_delivered_days, 0, 3650)
 
     idle = ui.number("inactivity_timeout_seconds", UiSettings.inactivity_timeout_seconds, 5, 3600)
     pin_hash = ui.secret_hash("staff_pin_hash", required=True)
@@ -518,7 +522,10 @@ def _parse(
             timeout_seconds=timeout,
         ),
         sync=SyncSettings(
-            concurrency=concurrency, stale_after_hours=stale, pull_interval_minutes=pull
+            concurrency=concurrency,
+            stale_after_hours=stale,
+            pull_interval_minutes=pull,
+            keep_delivered_days=keep,
         ),
         ui=UiSettings(
             inactivity_timeout_seconds=idle,
@@ -534,26 +541,3 @@ def _parse(
         rewards=RewardsSettings(offline, max_each, max_per_day),
         source=source,
     )
-
-
-def _card_rules(reader: Table, problems: list[str]) -> dict[str, Any]:
-    """``reader.card_min_digits``, ``card_max_digits``, ``card_prefixes``, ``card_luhn``."""
-    low = int(reader.number("card_min_digits", 4, 4, 32))
-    high = int(reader.number("card_max_digits", 32, 4, 32))
-    if low > high:
-        problems.append(f"reader.card_min_digits ({low}) is more than card_max_digits ({high})")
-    prefixes = reader.get("card_prefixes", required=False) or []
-    if not isinstance(prefixes, list) or not all(
-        isinstance(p, str) and p.isascii() and p.isdigit() for p in prefixes
-    ):
-        problems.append('reader.card_prefixes must be a list of digit strings, e.g. ["6001"]')
-        prefixes = []
-    luhn = reader.get("card_luhn", required=False)
-    if luhn is not None and not isinstance(luhn, bool):
-        problems.append("reader.card_luhn must be true or false")
-    return {
-        "card_min_digits": low,
-        "card_max_digits": high,
-        "card_prefixes": tuple(prefixes),
-        "card_luhn": luhn is True,
-    }

@@ -192,3 +192,26 @@ def check_reader_spec(spec: str, problems: list[str]) -> None:
     baud = parsed.options.get("baud")
     if parsed.kind == "serial" and baud is not None and not baud.isdigit():
         problems.append(f"reader.spec: baud must be a whole number, got {show_value(baud)}")
+
+
+def card_rules_of(reader: Table, problems: list[str]) -> dict[str, Any]:
+    """``reader.card_min_digits``, ``card_max_digits``, ``card_prefixes``, ``card_luhn``."""
+    low = int(reader.number("card_min_digits", 4, 4, 32))
+    high = int(reader.number("card_max_digits", 32, 4, 32))
+    if low > high:
+        problems.append(f"reader.card_min_digits ({low}) is more than card_max_digits ({high})")
+    prefixes = reader.get("card_prefixes", required=False) or []
+    if not isinstance(prefixes, list) or not all(
+        isinstance(p, str) and p.isascii() and p.isdigit() for p in prefixes
+    ):
+        problems.append('reader.card_prefixes must be a list of digit strings, e.g. ["6001"]')
+        prefixes = []
+    luhn = reader.get("card_luhn", required=False)
+    if luhn is not None and not isinstance(luhn, bool):
+        problems.append("reader.card_luhn must be true or false")
+    return {
+        "card_min_digits": low,
+        "card_max_digits": high,
+        "card_prefixes": tuple(prefixes),
+        "card_luhn": luhn is True,
+    }

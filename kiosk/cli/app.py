@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from kiosk.storage.customer_store import Store
     from kiosk.sync.history_reader import CentralHistory
     from kiosk.sync.pins import OnlinePins
+    from kiosk.sync.service import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def configure_logging(data_dir: Path) -> logging.Handler:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run ``kiosk run``."""
     from kiosk.settings import ConfigError, load_settings
+    from kiosk.storage.checkpoint import BackgroundCheckpoint
     from kiosk.storage.customer_store import Store, StoreError
     from kiosk.ui.app import build_app
 
@@ -138,6 +140,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     history = None if runner is None else central_history_for(settings, store)
     # After the last message for the person at the terminal: from here on it is the app's.
     configure_logging(db_path.parent)
+    # Checkpoints of the WAL leave the edit path (kiosk/storage/checkpoint.py, issue 15).
+    checkpoint = BackgroundCheckpoint(db_path).start(store.db.conn)
     with store:
         app = build_app(
             store,
@@ -152,6 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             return run_app(app)
         finally:
+            checkpoint.stop()
             if backups is not None:
                 backups.final()  # the copy made when the kiosk stops
 
@@ -229,22 +234,30 @@ def sync_runner_for(
 
     from kiosk.settings import ConfigError
     from kiosk.sync.connect import service_from_settings
+    from kiosk.sync.own_thread import runner_in_own_thread
+
+    def make(own: Store) -> SyncService:
+        service = service_from_settings(settings, own)
+        if pull_every is not None:
+            service.timing = replace(service.timing, pull_interval=pull_every)
+        return service
 
     try:
-        service = service_from_settings(settings, store)
+        make(store)  # reads the API key now: a problem is said before the screen is taken
     except ConfigError as error:
         print(f"warning: sync is off: {error}", file=sys.stderr)
         return None
-    if pull_every is not None:
-        service.timing = replace(service.timing, pull_interval=pull_every)
-    store.queued_listeners.append(service.wake)
-    return service.run
+    # Its own thread, loop and connection: none of its work waits on the UI's loop (issue 15).
+    run, wake = runner_in_own_thread(store.path, make)
+    store.queued_listeners.append(wake)
+    return run
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run ``kiosk demo``."""
     from kiosk.demo import DEMO_CARDS, cheat_sheet, prepare_demo
     from kiosk.settings import DEMO_STAFF_PIN_HASH
+    from kiosk.storage.checkpoint import BackgroundCheckpoint
     from kiosk.ui.app import build_app
     from kiosk.ui.config import KioskConfig
 
@@ -266,6 +279,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         freeze_gc=True,
     )
     configure_logging(setup.directory)
+    checkpoint = BackgroundCheckpoint(setup.store.path).start(setup.store.db.conn)
     try:
         app = build_app(
             setup.store,
@@ -278,4 +292,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return run_app(app)
     finally:
+        checkpoint.stop()
         setup.close()

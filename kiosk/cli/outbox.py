@@ -42,6 +42,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     discard.add_argument("--by", default=_user(), help="who is acting (for the audit trail)")
     discard.set_defaults(func=cmd_discard)
 
+    archive = commands.add_parser(
+        "archive", help="export delivered entries moved out of the queue, as JSON lines"
+    )
+    add_store_options(archive)
+    archive.set_defaults(func=cmd_archive)
+
+    prune = commands.add_parser(
+        "prune", help="move delivered entries older than N days to the archive now"
+    )
+    add_store_options(prune)
+    prune.add_argument(
+        "--keep-days",
+        type=float,
+        default=None,
+        help="default: sync.keep_delivered_days of the config (30)",
+    )
+    prune.set_defaults(func=cmd_prune)
+
 
 def _user() -> str:
     import getpass
@@ -132,3 +150,62 @@ def cmd_discard(args: argparse.Namespace) -> int:
             return 1
     print(f"Entry {found.entry_id[:8]} discarded; the reason is kept in the audit table.")
     return 0
+
+
+def _masked(request: dict[str, str]) -> dict[str, str]:
+    """The request as an export may show it: secrets starred, card numbers and codes masked."""
+    return {
+        name: "***"
+        if name in SECRET_FIELDS
+        else mask_card(value)
+        if name in ("card_number", "code")
+        else value
+        for name, value in request.items()
+    }
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """Run ``kiosk outbox archive``: one JSON object per archived entry, oldest first."""
+    import json
+
+    from kiosk.storage.outbox_archive import archived
+
+    store = open_store(args, must_exist=True)
+    with store:
+        for row in archived(store.db.conn):
+            row["request"] = _masked(json.loads(row["request"]))
+            row["customer_code"] = mask_card(row["customer_code"])
+            print(json.dumps(row, sort_keys=True))
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Run ``kiosk outbox prune``."""
+    from kiosk.storage.outbox_archive import prune_delivered
+
+    keep = args.keep_days
+    if keep is None:
+        keep = _configured_keep_days(args)
+        if keep is None:
+            return 2
+    if keep < 0:
+        print("error: --keep-days must be 0 or more", file=sys.stderr)
+        return 2
+    store = open_store(args, must_exist=True)
+    with store:
+        moved = prune_delivered(store.db, keep)
+    print(f"{moved} delivered entries older than {keep:g} days moved to the archive.")
+    return 0
+
+
+def _configured_keep_days(args: argparse.Namespace) -> float | None:
+    """``sync.keep_delivered_days`` of the config (demo settings without a file), or None
+    when the config is not valid (the problems are printed)."""
+    from kiosk.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(args.config, allow_missing=True, check_credentials=False)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+    return float(settings.sync.keep_delivered_days)

@@ -21,6 +21,11 @@ BUSY_TIMEOUT_SECONDS = 5.0
 """How long a writer waits for another process's transaction before giving up."""
 
 
+AUTOCHECKPOINT_PAGES = [1000]
+"""SQLite's automatic checkpoint threshold for the connections this process opens: SQLite's
+own 1000 pages, or 0 while :class:`kiosk.storage.checkpoint.BackgroundCheckpoint` runs."""
+
+
 class StoreError(Exception):
     """The database could not do what was asked; the message says what to do about it."""
 
@@ -44,6 +49,9 @@ def connect(path: str | os.PathLike[str]) -> Database:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        # 0 while a background checkpoint owns the WAL (kiosk/storage/checkpoint.py).
+        conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES[0]}")
+        conn.execute("PRAGMA journal_size_limit=4194304")  # a reset WAL shrinks back to 4 MB
     except (sqlite3.Error, OSError) as error:
         raise StoreError(describe_error(error, target)) from None
     return Database(conn)

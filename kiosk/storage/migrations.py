@@ -25,6 +25,7 @@ from sqlite_utils.migrations import Migrations
 import kiosk
 from kiosk.storage.database import StoreError
 from kiosk.storage.pin_locks import MAX_LOCK_SECONDS
+from kiosk.storage.queue_schema import add_queue_at_scale
 
 LONGEST_RETRY_SECONDS = 300.0
 """The longest wait between two attempts of the sync worker's backoff (``Backoff.cap_seconds``)."""
@@ -294,14 +295,23 @@ def m010_look_back(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m009_queue_at_scale(db: Database) -> None:
+    """A queue of a week offline read by index: the oldest undelivered entry of each customer
+    kept in ``outbox_heads`` by triggers, entries found by customer, delivered history moved to
+    ``outbox_archive`` (:mod:`kiosk.storage.queue_schema`). Older releases still work on the
+    file (the triggers keep the heads true for them too)."""
+    add_queue_at_scale(db)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 """How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
 
-OLDEST_READER = 9
+OLDEST_READER = 10
 """The oldest schema version whose software may still use a file migrated by this code.
 
-9 (m001-m008 and m010): ``m008_rewards`` queues redemptions and purchases as outbox entries of
-new actions, which an older release would send as profile edits (losing them); such a file is
+10 (m001-m010, the first release with m008): ``m008_rewards`` queues redemptions and
+purchases as outbox entries of new actions, which an older release would send as profile edits (losing them); such a file is
 refused by older releases. (4 was release 0.1.0.) Raise it to the new :data:`SCHEMA_VERSION` in
 the release whose migration changes something older software relies on: a renamed or dropped
 column, a column given a new meaning, a NOT NULL column without a default, a new kind of outbox

@@ -38,41 +38,35 @@ _COLUMNS = (
     "next_attempt_at, last_error, delivered_at, central_code, in_doubt, credit_baseline"
 )
 
-_HEAD = """
-o.state = 'pending'
-AND o.seq = (SELECT min(p.seq) FROM outbox AS p
-             WHERE p.customer_code = o.customer_code AND p.state IN ('pending', 'attention'))
-"""
-"""An entry is a head when it is the oldest undelivered one of its customer (S3)."""
-
 _READY = f"""
-SELECT {_COLUMNS}
-FROM outbox AS o
-WHERE {_HEAD} AND o.retry_at_clock <= :now
-ORDER BY o.seq
+SELECT {", ".join("o." + name.strip() for name in _COLUMNS.split(","))}
+FROM outbox_heads AS h JOIN outbox AS o ON o.seq = h.seq
+WHERE h.due IS NOT NULL AND h.due <= :now
+ORDER BY h.due, h.seq
 LIMIT :limit
 """
-
-_NEXT_DUE = """
-SELECT min(o.retry_at_clock)
-FROM (SELECT min(seq) AS seq FROM outbox WHERE state IN ('pending', 'attention')
-      GROUP BY customer_code) AS heads
-JOIN outbox AS o ON o.seq = heads.seq
-WHERE o.state = 'pending'
-"""
-"""The earliest retry time among heads, from one pass over the (state, customer, seq) index.
+"""Heads (the oldest undelivered entry of a customer, S3) whose retry time has come, earliest
+first (a new entry, due at once, in creation order): one range of the ``outbox_heads_due`` index
+(:mod:`kiosk.storage.queue_schema`), however long the queue.
 
 Retry times and ages are on the kiosk's clock (:mod:`kiosk.storage.clock`), which no change of
 the wall clock moves; ``next_attempt_at`` (wall clock) is written beside it for people and for
 the release before this one."""
 
-_OLDEST_AGE = """
-SELECT max(coalesce(:now - created_clock,
-                    max(0, :wall - (julianday(created_at) - 2440587.5) * 86400.0)))
-FROM outbox WHERE state = 'pending'
+_NEXT_DUE = "SELECT min(due) FROM outbox_heads WHERE due IS NOT NULL"
+"""The earliest retry time among heads: the first entry of the same index."""
+
+_OLDEST = """
+SELECT created_at, coalesce(:now - created_clock,
+                            max(0, :wall - (julianday(created_at) - 2440587.5) * 86400.0))
+FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1
 """
-"""Age of the oldest waiting entry on the kiosk's clock (one written by an older release, with
-no kiosk time, by the wall clock)."""
+"""The oldest waiting entry (entries are numbered in creation order): its creation time and its
+age on the kiosk's clock (one written by an older release, with no kiosk time, by the wall
+clock). The first entry of the (state, seq) index."""
+
+STATES = ("pending", "delivered", "attention", "discarded")
+"""Every state an entry can be in."""
 
 
 @dataclass(frozen=True)
@@ -192,30 +186,40 @@ class Outbox:
 
     def entry(self, entry_id: str) -> OutboxEntry | None:
         """One entry by id (or by a unique prefix of its id)."""
+        # Ids are lower-case hex: a prefix is a range of the id's unique index ('g' sorts
+        # after every hex digit), where LIKE would read the whole table.
+        prefix = entry_id.strip().lower()
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE entry_id LIKE ? || '%' ORDER BY seq LIMIT 2",
-            (entry_id,),
+            f"SELECT {_COLUMNS} FROM outbox WHERE entry_id >= ? AND entry_id < ? LIMIT 2",
+            (prefix, prefix + "g"),
         ).fetchall()
-        return _entry(rows[0]) if len(rows) == 1 else None
+        return _entry(rows[0]) if len(rows) == 1 and prefix else None
 
-    def counts(self) -> dict[str, int]:
-        """How many entries are in each state."""
-        rows = self.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")
-        return {state: count for state, count in rows}
+    def counts(self, states: tuple[str, ...] = STATES) -> dict[str, int]:
+        """How many entries are in each of ``states`` (each one range of the state index)."""
+        found = {}
+        for state in states:
+            row = self.conn.execute(
+                "SELECT count(*) FROM outbox WHERE state = ?", (state,)
+            ).fetchone()
+            if row[0]:
+                found[state] = int(row[0])
+        return found
+
+    def oldest_pending(self) -> tuple[str, float] | None:
+        """(creation time, seconds waited on the kiosk's clock) of the oldest waiting entry."""
+        row = self.conn.execute(_OLDEST, {"now": self.clock(), "wall": time.time()}).fetchone()
+        return None if row is None else (str(row[0]), max(0.0, float(row[1])))
 
     def oldest_pending_at(self) -> str | None:
         """Creation time of the oldest entry still waiting, if any."""
-        row = self.conn.execute(
-            "SELECT min(created_at) FROM outbox WHERE state = 'pending'"
-        ).fetchone()
-        return row[0] if row else None
+        oldest = self.oldest_pending()
+        return oldest[0] if oldest else None
 
     def oldest_pending_age(self) -> float | None:
         """Seconds the oldest waiting entry has waited, on the kiosk's clock (None: none)."""
-        row = self.conn.execute(
-            _OLDEST_AGE, {"now": self.clock(), "wall": time.time()}
-        ).fetchone()
-        return max(0.0, float(row[0])) if row and row[0] is not None else None
+        oldest = self.oldest_pending()
+        return oldest[1] if oldest else None
 
     def undelivered_requests(self) -> list[tuple[str, dict[str, str], bool]]:
         """(customer code, request, in doubt) of every entry still to be delivered, in
@@ -231,8 +235,8 @@ class Outbox:
     def ready(
         self, *, limit: int, exclude: set[str], now: float | None = None
     ) -> list[OutboxEntry]:
-        """The oldest pending entry of each customer whose retry time has come, in creation
-        order, leaving out customers in ``exclude`` (already being served)."""
+        """The oldest pending entry of each customer whose retry time has come, earliest due
+        first, leaving out customers in ``exclude`` (already being served)."""
         rows = self.conn.execute(
             _READY, {"now": self.clock() if now is None else now, "limit": limit + len(exclude)}
         ).fetchall()

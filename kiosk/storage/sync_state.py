@@ -89,8 +89,9 @@ def read_status(
     state = dict(db.conn.execute("SELECT key, value FROM state").fetchall())
     queue = Outbox(db, clock=clock)
     now = queue.clock()
-    counts = queue.counts()
-    oldest_age = queue.oldest_pending_age()
+    counts = queue.counts(("pending", "attention"))  # delivered history is not counted
+    oldest = queue.oldest_pending()
+    oldest_age = oldest[1] if oldest else None
     stale = oldest_age is not None and oldest_age > stale_after.total_seconds()
     failure = state.get(LAST_FAILURE_KEY, "")
     last_contact = state.get(LAST_CONTACT_KEY)
@@ -101,7 +102,7 @@ def read_status(
         last_failure=failure,
         pending=counts.get("pending", 0),
         attention=counts.get("attention", 0),
-        oldest_pending_at=queue.oldest_pending_at(),
+        oldest_pending_at=oldest[0] if oldest else None,
         stale=stale,
         oldest_pending_age=oldest_age,
         last_contact_age=max(0.0, now - float(contact_clock)) if contact_clock else None,

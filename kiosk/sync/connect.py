@@ -57,7 +57,10 @@ def service_from_settings(
         client_factory(settings),
         concurrency=settings.sync.concurrency,
         backoff=backoff,
-        timing=SyncTiming(pull_interval=settings.sync.pull_interval_minutes * 60.0),
+        timing=SyncTiming(
+            pull_interval=settings.sync.pull_interval_minutes * 60.0,
+            keep_delivered_days=float(settings.sync.keep_delivered_days),
+        ),
         store_name=settings.store_name,
         kiosk_id=settings.kiosk_name or None,
     )

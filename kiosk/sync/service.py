@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.storage.customer_store import Store
@@ -56,6 +57,10 @@ class SyncTiming:
     """With nothing to send, a harmless call this often keeps the online indicator true."""
     idle_poll: float = 2.0
     """With nothing due, look at the queue again this often (another process may queue)."""
+    keep_delivered_days: float = 30.0
+    """Delivered entries older than this move to the outbox archive; 0 keeps them."""
+    prune_interval: float = 3600.0
+    """Seconds between two prunings of delivered history (the first comes at start)."""
 
 
 class SyncService:
@@ -191,6 +196,7 @@ class SyncService:
         delivery = asyncio.create_task(
             worker.run_forever(stop, idle_poll=timing.idle_poll, heartbeat=timing.heartbeat)
         )
+        pruning = asyncio.create_task(self._prune_periodically(stop))
         try:
             if timing.pull_interval > 0:
                 await self._pull_periodically(stop, timing.pull_interval)
@@ -199,6 +205,21 @@ class SyncService:
         finally:
             stop.set()
             await delivery
+            await pruning
+
+    async def _prune_periodically(self, stop: asyncio.Event) -> None:
+        """Move old delivered history to the archive now, then every ``prune_interval``; in a
+        thread on a connection of its own (its batches are writes: never on the loop)."""
+        days = self.timing.keep_delivered_days
+        while days > 0 and not stop.is_set():
+            try:
+                moved = await asyncio.to_thread(_prune, self.store.path, days)
+                if moved:
+                    log.info("moved %d delivered entries to the outbox archive", moved)
+            except Exception:  # history left in place is no reason to stop delivery
+                log.exception("pruning delivered history failed; will try again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.timing.prune_interval)
 
     async def _pull_periodically(self, stop: asyncio.Event, interval: float) -> None:
         """Pull now, then every ``interval`` seconds; a failed pull waits for the next turn."""
@@ -220,3 +241,14 @@ class SyncService:
         if self._worker is None:
             raise RuntimeError("SyncService used before 'async with' started it")
         return self._worker
+
+
+def _prune(path: Path, days: float) -> int:
+    from kiosk.storage.database import connect
+    from kiosk.storage.outbox_archive import prune_delivered
+
+    db = connect(path)
+    try:
+        return prune_delivered(db, days)
+    finally:
+        db.close()

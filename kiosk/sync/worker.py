@@ -111,6 +111,11 @@ class SyncWorker:
         """Kiosk-clock seconds (:mod:`kiosk.storage.clock`): retries, heartbeat and contact
         writes are timed on it, so a jump of the wall clock neither stalls nor storms them."""
         self._wake = asyncio.Event()
+        self._line_down_until = 0.0
+        """Kiosk time before which no new entry is tried: a request found the central API
+        unreachable (each entry trying for itself cost a request and a commit per customer:
+        with a week of queue that kept a core busy; issue 15)."""
+        self._line_failures = 0
         self._last_contact: tuple[bool, str] | None = None
         self._last_contact_write = 0.0
         if settle_seconds is None:
@@ -144,7 +149,7 @@ class SyncWorker:
         try:
             while True:
                 room = self.concurrency - len(in_flight)
-                if room > 0:
+                if room > 0 and self.clock() >= self._line_down_until:
                     now = min(self.clock(), horizon)
                     for entry in self.queue.ready(limit=room, exclude=set(in_flight), now=now):
                         in_flight[entry.customer_code] = asyncio.create_task(
@@ -159,7 +164,7 @@ class SyncWorker:
                             del in_flight[code]
                             task.result()
                     continue
-                due = self.queue.next_due()
+                due = self._next_try()
                 if due is None or due > horizon:
                     return report
                 await asyncio.sleep(max(0.0, due - self.clock()))
@@ -188,16 +193,23 @@ class SyncWorker:
                     await self.sweep.run(report)
             except Exception:  # never let one bad entry stop the shop's sync
                 log.exception("sync pass failed; trying again shortly")
-            due = self.queue.next_due()
+            due = self._next_try()
             timeout = idle_poll if due is None else min(idle_poll, max(0.0, due - self.clock()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first(stop.wait(), self._wake.wait()), timeout)
 
+    def _next_try(self) -> float | None:
+        """When the next entry may be tried: its retry time, not before the line is probed."""
+        due = self.queue.next_due()
+        return None if due is None else max(due, self._line_down_until)
+
     def _contact(self, *, ok: bool, failure: str = "") -> None:
         """Record contact with the central API, writing only when the state changes or every
         few seconds: a commit per request would cost a disk flush on the hot path."""
         now = self.clock()
+        if ok:
+            self._line_failures, self._line_down_until = 0, 0.0
         state = (ok, failure if not ok else "")
         if state != self._last_contact or now - self._last_contact_write >= CONTACT_WRITE_SECONDS:
             record_contact(self.store.db, ok=ok, failure=failure, at=now)
@@ -358,6 +370,11 @@ class SyncWorker:
             result = await call
         except Unreachable as error:
             self._contact(ok=False, failure=_short(error))
+            # Never sent: the line is down. The other entries wait for the next try, with a
+            # backoff of its own, instead of each failing (and writing) in turn.
+            self._line_failures += 1
+            delay = self.backoff.delay(self._line_failures, self.rng)
+            self._line_down_until = max(self._line_down_until, self.clock() + delay)
             raise _Retry(f"central API unreachable: {_short(error)}", in_doubt=False) from None
         except UnknownOutcome as error:
             self._contact(ok=False, failure=_short(error))

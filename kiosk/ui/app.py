@@ -39,7 +39,7 @@ from textual.screen import ModalScreen, Screen
 
 from device.wedge import TerminalWedge
 from kiosk.storage.customer_store import Store
-from kiosk.storage.sync_state import SyncStatus, read_status
+from kiosk.storage.sync_state import SyncStatus
 from kiosk.ui.config import KioskConfig, use_config
 from kiosk.ui.idle import AppTimers, IdleTimer, TimerSource
 from kiosk.ui.messages import (
@@ -57,6 +57,7 @@ from kiosk.ui.screens.pin_entry import OnlinePinCheck, PinEntryScreen
 from kiosk.ui.screens.staff_home import StaffHomeScreen
 from kiosk.ui.screens.staff_login import StaffLoginScreen
 from kiosk.ui.screens.swipe import SwipeScreen
+from kiosk.ui.status_poll import StatusPoll, read_only_status_reader
 from kiosk.ui.systemd_hooks import SystemdHooks
 from kiosk.ui.wedge_input import TICK as WEDGE_TICK
 from kiosk.ui.wedge_input import make_wedge, paste_is_swipe, release_held_keys, wedge_takes
@@ -141,8 +142,11 @@ class KioskApp(Navigation):
         self._reader: CardReader | None = None
         self._sync_runner = sync_runner
         stale_after = dt.timedelta(hours=self.config.stale_after_hours)
-        self._status_reader = status_reader or (
-            lambda: read_status(store.db, stale_after=stale_after, clock=self.elapsed)
+        # Read in a thread of its own (kiosk/ui/status_poll.py): never on the event loop.
+        self._status_poll = StatusPoll(
+            status_reader
+            or read_only_status_reader(store.path, stale_after=stale_after, clock=store.clock.now),
+            self._status_read,
         )
         self._survive_errors = survive_errors
         self._handle_signals = handle_signals
@@ -216,6 +220,7 @@ class KioskApp(Navigation):
     async def on_unmount(self) -> None:
         """Stop the reader thread (it must not keep the process alive) and the watchdog."""
         self.idle.stop()
+        self._status_poll.close()
         if self._systemd is not None:
             self._systemd.stopping()
             await self._systemd.watchdog.stop()
@@ -333,11 +338,12 @@ class KioskApp(Navigation):
             self.push_screen(CheatSheetScreen())
 
     def refresh_sync_status(self) -> None:
-        """Read the sync status (queue length, online) for the indicators."""
-        try:
-            self.sync_status = self._status_reader()
-        except Exception:  # a busy database must not stop the clock or the screens
-            log.warning("could not read the sync status")
+        """Read the sync status (queue length, online) for the indicators, off the loop: the
+        result arrives in :attr:`sync_status` a moment later."""
+        self._status_poll.request()
+
+    def _status_read(self, status: SyncStatus) -> None:
+        self.sync_status = status
 
     def can_check_pins_online(self) -> bool:
         """A checker is wired in and the line was up at the last status read (a PIN is not asked

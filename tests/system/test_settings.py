@@ -124,6 +124,16 @@ BAD_FILES: list[tuple[str, dict[str, str], str]] = [
         "rewards.offline_max_per_day: must be a number from 0 (no limit) to 1000000",
     ),
     (
+        "a negative age for delivered history",
+        {"sync": "[sync]\nkeep_delivered_days = -1"},
+        "sync.keep_delivered_days",
+    ),
+    (
+        "an age for delivered history that is not a number",
+        {"sync": '[sync]\nkeep_delivered_days = "a month"'},
+        "sync.keep_delivered_days",
+    ),
+    (
         "an example value left unchanged",
         {"top": 'store_name = "CHANGE-ME"'},
         "store_name: still the example value",
@@ -232,6 +242,7 @@ def test_a_good_file_loads_with_every_value(
     assert loaded.central.timeout_seconds == 7.5
     assert (loaded.sync.concurrency, loaded.sync.stale_after_hours) == (6, 12)
     assert loaded.sync.pull_interval_minutes == 0
+    assert loaded.sync.keep_delivered_days == 30  # not in the file: the default
     assert loaded.ui.inactivity_timeout_seconds == 45
     assert loaded.ui.staff_pin_hash == STAFF_PIN_HASH
     assert loaded.ui.pin_max_tries == 5
@@ -377,3 +388,12 @@ def test_checked_as_root_a_kiosk_owned_file_is_never_handed_to_root(
     message = str(raised.value)
     assert "chown root" not in message and "chown" not in message.split("run this check")[0]
     assert "sudo -u kiosk kiosk config check" in message
+
+
+def test_the_age_of_delivered_history_is_read_from_the_sync_table(
+    write_config: Callable[..., Path],
+) -> None:
+    path = write_config(sync="[sync]\nkeep_delivered_days = 7")
+    assert load_settings(path, environ={}).sync.keep_delivered_days == 7
+    path = write_config(sync="[sync]\nkeep_delivered_days = 0")  # 0: history stays in the queue
+    assert load_settings(path, environ={}).sync.keep_delivered_days == 0

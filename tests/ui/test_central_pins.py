@@ -124,7 +124,8 @@ async def test_a_customer_from_the_central_api_cannot_choose_a_pin_and_signs_in_
         # Offline: the kept hash checks the real PIN locally.
         central.stop()
         line.online = False
-        app.refresh_sync_status()
+        app.refresh_sync_status()  # read off the loop: the indicators follow a moment later
+        await wait_until(pilot, lambda: not app.sync_status.online, "the line seen down")
         swipe(app, KIM_CARD)
         await on_screen(pilot, "pin-screen")
         await pilot.press(*KIM_PIN, "enter")
