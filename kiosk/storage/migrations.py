@@ -310,13 +310,13 @@ SCHEMA_VERSION = len(MIGRATIONS._migrations)
 OLDEST_READER = 10
 """The oldest schema version whose software may still use a file migrated by this code.
 
-10 (m001-m010, the first release with m008): ``m008_rewards`` queues redemptions and
-purchases as outbox entries of new actions, which an older release would send as profile
-edits (losing them); such a file is refused by older releases. (4 was release 0.1.0.) Raise it to the new :data:`SCHEMA_VERSION` in
-the release whose migration changes something older software relies on: a renamed or dropped
-column, a column given a new meaning, a NOT NULL column without a default, a new kind of outbox
-entry an older release would send wrongly. A file marked so is refused by older releases instead
-of being misread."""
+10 (m001-m010, the first release with m008): ``m008_rewards`` queues redemptions and purchases
+as outbox entries of new actions, which an older release would send as profile edits (losing
+them); such a file is refused by older releases. (4 was release 0.1.0.) Raise it to the new
+:data:`SCHEMA_VERSION` in the release whose migration changes something older software relies
+on: a renamed or dropped column, a column given a new meaning, a NOT NULL column without a
+default, a new kind of outbox entry an older release would send wrongly. A file marked so is
+refused by older releases instead of being misread."""
 
 OLDEST_READER_KEY = "schema.oldest_reader"
 """The ``state`` row holding the file's :data:`OLDEST_READER`."""
