@@ -56,7 +56,8 @@ def deleted_message(item: LookBack, code: str, campaign: str) -> str:
     """What staff read about a credit deleted at the central API."""
     transactions = ", ".join(sorted(set(item.transactions.values())))
     return (
-        f"A credit to customer {mask_card(code)} in {campaign} was applied at the central API "
+        f"What this kiosk sent for customer {mask_card(code)} in {campaign} (a credit, purchase "
+        f"or redemption) was applied at the central API "
         f"(transaction {transactions}) and has since been deleted there. If that was meant "
         "(the owner reversed it), discard this entry; to credit it again, retry it."
     )

@@ -40,7 +40,12 @@ async def test_the_indicator_goes_from_offline_to_online_and_only_staff_see_the_
         await wait_until(pilot, lambda: text_of(app, "#sync-indicator") == "Offline", "offline")
         code = store.find_customer(JANE.card_number)["code"]
         store.apply_edit({"code": code, "city": "Faro"})
-        await wait_until(pilot, lambda: app.sync_status.pending == 1, "the edit counted")
+        # The status is read in a thread of its own (issue 15): it may not have come yet.
+        await wait_until(
+            pilot,
+            lambda: app.sync_status is not None and app.sync_status.pending == 1,
+            "the edit counted",
+        )
         await pilot.pause()
         assert text_of(app, "#sync-indicator") == "Offline"
         assert app.screen.query_one("#sync-indicator").has_class("-offline")
