@@ -6,9 +6,11 @@ after the client gave up (``apply_late``). At the end every central balance is t
 credits made, every kiosk credit is in the central history exactly once under its own tag, and
 nothing waits in needs-attention (every credit here is decidable by its tag).
 
-The credits are visits, buy-X items and money: the kinds the kiosk sends as tagged
-``record_activity``. Points credits are sent with ``auto_add`` and decided by balance, which two
-writers at once can fool (README, "Sync"); they are not part of this proof.
+The credits are points, visits, buy-X items and money: every kind the kiosk sends as tagged
+``record_activity``. Points go as the amount spent that earns them at the campaign's
+``points_ratio`` (here 2 points per unit, learnt by the kiosks' first pull), so they carry a tag
+like the rest; a points credit with the ratio unknown would fall back to ``auto_add`` and the
+balance check, which two writers at once can fool (README, "Sync").
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from tests.sync.workload import KNOWN_PREFIX, seed_central, write_config
 
 CUSTOMERS, CREDITS_PER_KIOSK, WEBSITE_CREDITS, KILLS_PER_KIOSK = 50, 150, 150, 20
 MONEY = Campaign("4", "Gift card", "dollars")
+POINTS = Campaign("1", "Points", "points", points_ratio=Decimal(2))
 FAULTS = FaultConfig(
     seed=12, drop_after_apply=0.2, reset_before=0.1, apply_late=0.05, late_seconds=2.0
 )
@@ -50,11 +53,14 @@ Key = tuple[str, str, str]
 def _credit(rng: random.Random) -> tuple[str, str, Decimal]:
     """A random credit: campaign id, the ``auto_add`` text, and what it adds."""
     roll = rng.random()
-    if roll < 0.4:
+    if roll < 0.3:
         visits = rng.randint(1, 3)
         return "3", str(visits), Decimal(visits)
-    if roll < 0.7:
+    if roll < 0.5:
         return "2", rng.choice(["Latte", "Tea"]), Decimal(1)
+    if roll < 0.75:
+        points = rng.randint(1, 40)
+        return "1", str(points), Decimal(points)
     cents = rng.randint(100, 5000)
     return "4", f"{cents // 100}.{cents % 100:02d}", Decimal(cents) / 100
 
@@ -104,6 +110,7 @@ def test_two_kiosks_and_the_website_credit_the_same_customers_exactly_once(
     central = start_server(tmp_path / "central.db")
     central.read(seed)
     central.read(lambda store: store.define_campaign(MONEY))
+    central.read(lambda store: store.define_campaign(POINTS))
     seed_central(central, CUSTOMERS)
     cards = [f"{KNOWN_PREFIX}{i:04d}" for i in range(CUSTOMERS)]
     made: Counter[Key] = Counter()
@@ -114,6 +121,8 @@ def test_two_kiosks_and_the_website_credit_the_same_customers_exactly_once(
         directory.mkdir()
         with Store(directory / "kiosk.db") as store:
             asyncio.run(_pull(store, central))
+            points = store.view.campaign("1")
+            assert points is not None and points.points_ratio == 2  # points go tagged too
             _queue_credits(store, random.Random(100 + n), cards, made)
     central.control.set(FAULTS)
 
