@@ -16,6 +16,8 @@ service), measured right after. Then Escape, back to "Swipe your card". Memory: 
 ``VmHWM`` (peak) from ``/proc/PID/status`` at start and every ``--every`` swipes.
 
 Run: ``.venv/bin/python -m bench.bench_swipe_cpu [--swipes 1000] [--customers 200000]``.
+For a long memory run of the sync-on kiosk alone (issue 15: flat over 10,000 swipes, about 20
+minutes here): ``--swipes 10000 --every 1000 --only sync --no-idle``.
 """
 
 from __future__ import annotations
@@ -139,8 +141,9 @@ class Kiosk:
                     raise RuntimeError(f"{self.label}: never saw {text!r}")
                 self._lock.wait(left)
 
-    def swipe(self, card: str) -> tuple[float, float]:
-        """CPU ms from the last byte to the PIN screen, and CPU ms over as long doing nothing."""
+    def swipe(self, card: str, *, idle: bool = True) -> tuple[float, float]:
+        """CPU ms from the last byte to the PIN screen, and CPU ms over as long doing nothing
+        (0 with ``idle`` off: a long memory run skips that wait)."""
         data = (encode_swipe(card, "DOE/JANE", "2512", (1, 2)) + "\r").encode()
         self.forget()
         os.write(self.reader_master, data[:-1])
@@ -149,14 +152,16 @@ class Kiosk:
         os.write(self.reader_master, data[-1:])
         self.wait_for("Enter your PIN")
         used, took = cpu_ns(self.pid) - before, time.perf_counter() - started
-        idle_before = cpu_ns(self.pid)
-        time.sleep(took)
-        idle = cpu_ns(self.pid) - idle_before
+        quiet = 0
+        if idle:
+            idle_before = cpu_ns(self.pid)
+            time.sleep(took)
+            quiet = cpu_ns(self.pid) - idle_before
         self.forget()
         os.write(self.master, b"\x1b")
         self.wait_for("Swipe your card")
         time.sleep(0.05)
-        return used / 1e6, idle / 1e6
+        return used / 1e6, quiet / 1e6
 
     def stop(self) -> None:
         self._stop = True
@@ -176,6 +181,12 @@ def main() -> int:
     parser.add_argument("--queue", type=int, default=100_000)
     parser.add_argument("--swipes", type=int, default=1000, help="per kiosk")
     parser.add_argument("--every", type=int, default=250, help="memory sample interval")
+    parser.add_argument(
+        "--only", choices=("offline", "sync"), help="run one of the two kiosks, not both"
+    )
+    parser.add_argument(
+        "--no-idle", action="store_true", help="skip the idle CPU beside each swipe (faster)"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     source = build_db(OUT / f"customers-{args.customers}.db", args.customers)
@@ -188,10 +199,11 @@ def main() -> int:
     fill_queue(dbs["queued"], args.queue, args.customers)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"customers {args.customers:,}; load average at start {load} on {os.cpu_count()} cores")
-    kiosks = [
-        Kiosk("offline-empty", work, dbs["empty"], sync=False),
-        Kiosk(f"sync-{args.queue}-pending", work, dbs["queued"], sync=True),
-    ]
+    kiosks = []
+    if args.only != "sync":
+        kiosks.append(Kiosk("offline-empty", work, dbs["empty"], sync=False))
+    if args.only != "offline":
+        kiosks.append(Kiosk(f"sync-{args.queue}-pending", work, dbs["queued"], sync=True))
     results: dict[str, tuple[list[float], list[float]]] = {k.label: ([], []) for k in kiosks}
     memory: dict[str, list[str]] = {k.label: [] for k in kiosks}
     try:
@@ -206,7 +218,7 @@ def main() -> int:
         for first in range(0, len(cards), block):
             for kiosk in kiosks:
                 for card in cards[first : first + block]:
-                    used, idle = kiosk.swipe(card)
+                    used, idle = kiosk.swipe(card, idle=not args.no_idle)
                     results[kiosk.label][0].append(used)
                     results[kiosk.label][1].append(idle)
             done = first + block
