@@ -1,9 +1,10 @@
 """Kiosk configuration: the frozen ``Settings`` read from ``/etc/kiosk/kiosk.toml``.
 
 Provides ``Settings`` (with one frozen section per TOML table), ``load_settings()``,
-``ConfigError`` (every problem found, one per line, each naming its key) and
-``check_credentials_file()``. Reading and checking single values (the TOML table reader, URL
-and reader-spec checks) lives in :mod:`kiosk.settings_parse`; its constants are re-exported here.
+``ConfigError`` (every problem found, one per line, each naming its key) and, re-exported from
+:mod:`kiosk.settings_credentials`, ``check_credentials_file()`` and ``delivered_credential()``.
+Reading and checking single values (the TOML table reader, URL and reader-spec checks) lives in
+:mod:`kiosk.settings_parse`; its constants are re-exported here.
 
 The config path comes from ``--config``, else ``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml``.
 The database path comes from ``$KIOSK_DB``, else ``database.path``, else systemd's
@@ -15,8 +16,6 @@ private to the kiosk user, and is read on demand by ``CentralSettings.read_api_k
 from __future__ import annotations
 
 import os
-import pwd
-import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 import platformdirs
 
 from kiosk.domain.rewards import OfflinePolicy
+from kiosk.settings_credentials import check_credentials_file, delivered_credential, first_key
 from kiosk.settings_parse import (
     HASH_PIN_HINT,
     READER_KINDS,
@@ -173,7 +173,7 @@ class CentralSettings:
             raise ConfigError(
                 f"central.credentials_file: cannot read {source}: {error.strerror}"
             ) from None
-        key = _first_key(text)
+        key = first_key(text)
         if not key and delivered is not None:
             # The unit's SetCredential= default: systemd found no key to hand over.
             raise ConfigError(
@@ -289,30 +289,6 @@ class Settings:
 KIOSK_NAME_MAX = 40
 """Characters of ``kiosk_name`` (the tag keeps at most this many of it)."""
 
-SYSTEMD_CREDENTIAL = "api-key"
-"""The name under which the units hand over the API key (``LoadCredential=api-key:...``)."""
-
-
-def delivered_credential(environ: Mapping[str, str] | None = None) -> Path | None:
-    """The API key file systemd delivered to this service, or None when not run that way.
-
-    Under a unit with ``LoadCredential=api-key:/etc/kiosk/credentials``, systemd reads the file
-    as root before the service starts and puts a copy, readable by the service's user only, in
-    ``$CREDENTIALS_DIRECTORY``; the service itself needs no access to ``/etc/kiosk/credentials``.
-    """
-    env = os.environ if environ is None else environ
-    directory = env.get("CREDENTIALS_DIRECTORY")
-    if not directory:
-        return None
-    path = Path(directory) / SYSTEMD_CREDENTIAL
-    return path if path.is_file() else None
-
-
-def _first_key(text: str) -> str:
-    """The first line that is neither blank nor a ``#`` comment, stripped ("" if none)."""
-    lines = (line.strip() for line in text.splitlines())
-    return next((line for line in lines if line and not line.startswith("#")), "")
-
 
 def resolve_config_path(
     cli_path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
@@ -383,61 +359,6 @@ def load_settings(
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{config_path}: not valid TOML: {error}") from None
     return _parse(data, config_path, env, check_credentials)
-
-
-def check_credentials_file(path: Path) -> str | None:
-    """Return why ``path`` is not a safe credentials file for the current user, or ``None``.
-
-    Safe means: a regular file owned by the user running the kiosk, with no group/other bits.
-    """
-    where = "central.credentials_file"
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return (
-            f"{where}: {path} does not exist; create it holding only the API key, then: "
-            f"chown {KIOSK_USER if os.geteuid() == 0 else _user_name(os.geteuid())} {path} "
-            f"&& chmod 0600 {path}"
-        )
-    except OSError as error:
-        return f"{where}: cannot check {path}: {error.strerror} (is its directory readable by us?)"
-    if not stat.S_ISREG(info.st_mode):
-        return f"{where}: {path} is not a regular file"
-    mode = stat.S_IMODE(info.st_mode)
-    owner, me = _user_name(info.st_uid), _user_name(os.geteuid())
-    wrong_owner = info.st_uid != os.geteuid()
-    wrong_mode = bool(mode & 0o077) or not mode & stat.S_IRUSR
-    if not (wrong_owner or wrong_mode):
-        return None
-    fixes = ([f"chown {me} {path}"] if wrong_owner else []) + (
-        [f"chmod 0600 {path}"] if wrong_mode else []
-    )
-    why = (
-        f"is owned by {owner}, but the kiosk runs as {me}"
-        if wrong_owner
-        else "must be readable by its owner only"
-    )
-    if wrong_owner and os.geteuid() == 0:
-        # Root is never the kiosk's user: telling root to take the file would break the service.
-        fixes = [fix for fix in fixes if not fix.startswith("chown")]
-        head = f"{where}: {path} (owner {owner}, mode {mode:04o}) is checked here as root"
-        return head + "; " + (f"fix: {fixes[0]};" if fixes else "") + _ROOT_HINT.strip()
-    return f"{where}: {path} (owner {owner}, mode {mode:04o}) {why}; fix: " + " && ".join(fixes)
-
-
-KIOSK_USER = "kiosk"
-"""The user the systemd units run the kiosk as (systemd/install.sh creates it)."""
-_ROOT_HINT = (
-    f" the service runs as {KIOSK_USER}: run this check as that user, "
-    f"with sudo -u {KIOSK_USER} kiosk config check"
-)
-
-
-def _user_name(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
 
 
 def _parse(

@@ -86,6 +86,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "kiosk/settings.py": (*_ABOVE_DOMAIN[:-2], "textual", "httpx", "sqlite_utils"),
     # The reader spec is checked by the reader package's own parser (pure, no device opened).
     "kiosk/settings_parse.py": (*_ABOVE_DOMAIN, "textual", "httpx", "sqlite_utils"),
+    "kiosk/settings_credentials.py": ("kiosk.", "textual", "httpx", "sqlite_utils"),
     "kiosk/logging_setup.py": (*_ABOVE_DOMAIN, "device", "textual", "httpx", "sqlite_utils"),
     "kiosk/watchdog.py": ("kiosk.", "textual", "httpx", "sqlite_utils"),
     "kiosk/demo.py": ("kiosk.ui", "kiosk.cli", "kiosk.doctor", "textual"),

@@ -12,6 +12,7 @@ import pytest
 from kiosk import logging_setup, settings
 from kiosk.domain.rewards import OfflinePolicy
 from kiosk.settings import ConfigError, Settings, load_settings
+from kiosk.settings_credentials import user_name
 from kiosk.ui.config import KioskConfig
 from tests.system.conftest import API_KEY, STAFF_PIN_HASH
 
@@ -215,7 +216,7 @@ def test_credentials_owned_by_another_user_are_refused_with_the_chown_fix(
     with pytest.raises(ConfigError) as raised:
         load_settings(write_config(), environ={})
     message = str(raised.value)
-    assert f"{credentials} (owner {settings._user_name(owner)}, mode 0600) is owned by" in message
+    assert f"{credentials} (owner {user_name(owner)}, mode 0600) is owned by" in message
     assert f"chown uid {owner + 4321} {credentials}" in message
 
 
