@@ -8,7 +8,7 @@ import sys
 from kiosk.cli.common import add_store_options, open_store
 from kiosk.domain.fields import SECRET_FIELDS
 from kiosk.domain.secrets import mask_card
-from kiosk.storage.customer_store import CustomerRecord
+from kiosk.storage.records import CustomerRecord
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

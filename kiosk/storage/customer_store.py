@@ -14,15 +14,13 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Literal, cast
 
 from kiosk.domain.edit_rules import EditError, EditPlan, plan_edit
 from kiosk.domain.fields import (
     CALL_FIELDS,
     CREDENTIAL_FIELDS,
-    PROFILE_FIELDS,
     Campaign,
     CustomFieldDef,
 )
@@ -38,13 +36,19 @@ from kiosk.storage.database import StoreError, connect, utc_now, write_transacti
 from kiosk.storage.lookup import CustomerMatch, HistoryLine, LookupDesk
 from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
+from kiosk.storage.records import (
+    CUSTOMER_COLUMNS,
+    AuditNote,
+    BalanceRow,
+    CustomerName,
+    CustomerRecord,
+    EditResult,
+)
 from kiosk.storage.replaced_cards import ReplacedCard, record_card_change, replaced_card
 
 __all__ = [
-    "AuditNote",
     "CustomerMatch",
     "EditError",
-    "EditResult",
     "HistoryLine",
     "Purchase",
     "Redemption",
@@ -53,82 +57,6 @@ __all__ = [
     "StoreError",
     "utc_now",
 ]
-
-CUSTOMER_COLUMNS: tuple[str, ...] = ("code", "card_number", *PROFILE_FIELDS)
-"""Columns shown by ``customer show`` and returned by searches (hashes never leave the store)."""
-
-
-class CustomerRecord(TypedDict):
-    """One customer as the store returns it: every stored field, never a hash (S9)."""
-
-    code: str
-    card_number: str | None
-    first_name: str | None
-    last_name: str | None
-    phone: str | None
-    email: str | None
-    street1: str | None
-    street2: str | None
-    city: str | None
-    state: str | None
-    postal_code: str | None
-    country: str | None
-    custom_date: str | None
-    custom_field: str | None
-    customer_username: str | None
-    has_pin: bool
-    has_password: bool
-    central_known: bool
-    """The central API has confirmed this customer's code."""
-    registered_here: bool
-    """Registered on this kiosk (S9: only then may a card holder choose the first PIN here)."""
-    custom_values: dict[int, str]
-    """``custom_field_N`` values by N."""
-
-
-class BalanceRow(TypedDict):
-    """One balance of one customer, with its campaign's name and type."""
-
-    campaign_id: str
-    campaign_name: str
-    campaign_type: str
-    item: str
-    """The product for a buy-X balance; empty otherwise."""
-    balance: str
-    """The amount as exact decimal text."""
-
-
-@dataclass(frozen=True)
-class CustomerName:
-    """Who a customer is, for a list line: name and card (show the card masked)."""
-
-    first_name: str
-    last_name: str
-    card_number: str | None
-
-    @property
-    def full_name(self) -> str:
-        """First and last name, or "" when neither is known."""
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
-
-
-@dataclass(frozen=True)
-class EditResult:
-    """An applied edit: what it changed, and the outbox entry queued with it."""
-
-    plan: EditPlan
-    entry_id: str
-    """The outbox entry written in the same transaction (S1)."""
-
-
-@dataclass(frozen=True)
-class AuditNote:
-    """Who made a staff edit and why; recorded in the audit table with the edit (never secrets)."""
-
-    actor: str
-    action: str
-    detail: str
-
 
 class _SqliteView:
     """The edit engine's read-only :class:`~kiosk.domain.edit_rules.CustomerView` over SQLite."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kiosk.domain.secrets import verify_secret
-from kiosk.storage.customer_store import AuditNote, EditResult, Store
+from kiosk.storage.customer_store import Store
+from kiosk.storage.records import AuditNote, EditResult
 
 
 def verify_staff_pin(pin: str, staff_pin_hash: str | None) -> bool:

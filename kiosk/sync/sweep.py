@@ -36,7 +36,7 @@ from typing import Any
 from kiosk.central.client import CentralClient, NotFound
 from kiosk.central.records import BalanceHistory, CentralCustomer
 from kiosk.domain.secrets import mask_card
-from kiosk.storage.customer_store import AuditNote, Store
+from kiosk.storage.customer_store import Store
 from kiosk.storage.look_back import (
     LookBack,
     deleted_centrally,
@@ -45,6 +45,7 @@ from kiosk.storage.look_back import (
     sent_values,
     waiting_fields,
 )
+from kiosk.storage.records import AuditNote
 from kiosk.sync.credits import read_history
 from kiosk.sync.intent import Attention, Retry
 from kiosk.sync.tagged import HISTORY_FIRST, HISTORY_MAX, Call, TaggedSender

@@ -18,7 +18,8 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from kiosk.storage.customer_store import AuditNote, EditResult, Store
+from kiosk.storage.customer_store import Store
+from kiosk.storage.records import AuditNote, EditResult
 
 T = TypeVar("T")
 

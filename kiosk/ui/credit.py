@@ -15,7 +15,7 @@ from decimal import Decimal
 from kiosk.domain.edit_rules import MAX_CREDIT, EditError, credit_of, parse_amount
 from kiosk.domain.fields import MAX_LENGTH, Campaign, CustomFieldDef, field_problem
 from kiosk.storage.balances import format_amount
-from kiosk.storage.customer_store import BalanceRow
+from kiosk.storage.records import BalanceRow
 
 _LIMIT = f"{MAX_CREDIT:,.0f}"
 

@@ -22,7 +22,7 @@ from kiosk.domain.rewards import (
     format_money,
     progress,
 )
-from kiosk.storage.customer_store import BalanceRow
+from kiosk.storage.records import BalanceRow
 
 _LIMIT = f"{MAX_CREDIT:,.0f}"
 

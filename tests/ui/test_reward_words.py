@@ -11,7 +11,7 @@ import pytest
 from kiosk.domain.edit_rules import parse_amount
 from kiosk.domain.fields import Campaign
 from kiosk.domain.rewards import RewardLevel
-from kiosk.storage.customer_store import BalanceRow
+from kiosk.storage.records import BalanceRow
 from kiosk.ui.reward_words import (
     amount_problem,
     balance_line,

@@ -22,7 +22,8 @@ from textual.widgets import Input, Static
 
 from kiosk.domain.edit_rules import EditError
 from kiosk.storage import pin_locks
-from kiosk.storage.customer_store import AuditNote, Store
+from kiosk.storage.customer_store import Store
+from kiosk.storage.records import AuditNote
 from kiosk.ui.background import apply_edit_off_thread
 from kiosk.ui.screens.base import Clock
 from kiosk.ui.screens.pin_entry import PinScreenBase

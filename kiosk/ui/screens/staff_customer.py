@@ -28,7 +28,8 @@ from textual.widgets import Button, Input, Select, Static
 from kiosk.domain.edit_rules import EditError
 from kiosk.domain.fields import Campaign
 from kiosk.domain.secrets import mask_card
-from kiosk.storage.customer_store import EditResult, Store
+from kiosk.storage.customer_store import Store
+from kiosk.storage.records import EditResult
 from kiosk.storage.staff import staff_edit
 from kiosk.ui.credit import credit_problem, credit_question, credit_rule
 from kiosk.ui.messages import QueueChanged

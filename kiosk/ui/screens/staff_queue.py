@@ -20,8 +20,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.storage.customer_store import CustomerName, Store
+from kiosk.storage.customer_store import Store
 from kiosk.storage.outbox import OutboxEntry
+from kiosk.storage.records import CustomerName
 from kiosk.storage.sync_state import SyncStatus
 from kiosk.ui.messages import QueueChanged
 from kiosk.ui.queue_words import (

@@ -20,7 +20,8 @@ from textual.widgets import Digits, Static
 from kiosk.domain.edit_rules import format_amount
 from kiosk.domain.fields import MONEY_KINDS, Campaign
 from kiosk.domain.rewards import RewardLevel, format_money
-from kiosk.storage.customer_store import BalanceRow, Store
+from kiosk.storage.customer_store import Store
+from kiosk.storage.records import BalanceRow
 from kiosk.ui import reward_words
 
 UNITS: dict[str, str] = {"points": "points", "visits": "visits", "events": "events"}
