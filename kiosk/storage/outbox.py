@@ -1,8 +1,8 @@
 """The outbox: the queued requests waiting for the central API, and every change of their state.
 
-Provides :class:`Outbox` (the only code that reads or writes the ``outbox`` table), its one entry
-type :class:`OutboxEntry`, and :class:`CustomerRef` (what delivery needs to know of the customer
-an entry belongs to).
+Provides :class:`Outbox` (the only code that reads or writes the ``outbox`` table) and
+re-exports, from :mod:`kiosk.storage.outbox_entry`, its one entry type :class:`OutboxEntry` and
+:class:`CustomerRef` (what delivery needs to know of the customer an entry belongs to).
 
 Entries are written by :meth:`kiosk.storage.customer_store.Store.apply_edit` in the same
 transaction as the edit (S1). Delivery moves them ``pending`` -> ``delivered`` or ``attention``;
@@ -19,7 +19,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -30,16 +29,20 @@ from kiosk.storage.clock import KioskClock, record_time
 from kiosk.storage.codes import adopt_code
 from kiosk.storage.counter_entries import COUNTER_ACTIONS, EntryEffects
 from kiosk.storage.database import utc_now, write_transaction
+from kiosk.storage.outbox_entry import (
+    ENTRY_COLUMNS,
+    STATES,
+    CustomerRef,
+    OutboxEntry,
+    entry_of_row,
+)
+
+__all__ = ["STATES", "CustomerRef", "Outbox", "OutboxEntry"]
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = (
-    "seq, entry_id, created_at, customer_code, action, local_status, request, state, attempts, "
-    "next_attempt_at, last_error, delivered_at, central_code, in_doubt, credit_baseline"
-)
-
 _READY = f"""
-SELECT {", ".join("o." + name.strip() for name in _COLUMNS.split(","))}
+SELECT {", ".join("o." + name.strip() for name in ENTRY_COLUMNS.split(","))}
 FROM outbox_heads AS h JOIN outbox AS o ON o.seq = h.seq
 WHERE h.due IS NOT NULL AND h.due <= :now
 ORDER BY h.due, h.seq
@@ -64,78 +67,6 @@ FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1
 """The oldest waiting entry (entries are numbered in creation order): its creation time and its
 age on the kiosk's clock (one written by an older release, with no kiosk time, by the wall
 clock). The first entry of the (state, seq) index."""
-
-STATES = ("pending", "delivered", "attention", "discarded")
-"""Every state an entry can be in."""
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    """One queued request, in whatever state it is."""
-
-    seq: int
-    """Order of creation; per customer, entries are delivered in this order (S3)."""
-    entry_id: str
-    created_at: str
-    customer_code: str
-    """The customer's code in the local store (renamed when the central code is adopted)."""
-    action: str
-    """``edit`` or ``new``: the ``customer_action`` the request is sent with."""
-    local_status: str
-    """``new`` or ``update``, as the local store resolved it."""
-    request: dict[str, str]
-    """The request as asked (S4), without credentials."""
-    state: str
-    """``pending``, ``delivered``, ``attention`` or ``discarded``."""
-    attempts: int
-    next_attempt_at: float
-    last_error: str | None
-    delivered_at: str | None
-    central_code: str | None
-    in_doubt: bool
-    """A send began and no answer decided it: check before resending (S5)."""
-    credit_baseline: dict[str, Any] | None
-    """For a credit in doubt: the central balance read just before the send."""
-
-    def safe_request(self) -> dict[str, str]:
-        """The request with PIN and password replaced by ``***`` for display (S8)."""
-        return {
-            name: ("***" if name in SECRET_FIELDS else value)
-            for name, value in self.request.items()
-        }
-
-
-@dataclass(frozen=True)
-class CustomerRef:
-    """What delivery knows of the customer an entry belongs to."""
-
-    code: str
-    """The code in the local store: the central one once adopted."""
-    card_number: str | None
-    central_known: bool
-    """The central API has confirmed this code (a delivered entry or a pull)."""
-
-
-def _entry(row: tuple[Any, ...]) -> OutboxEntry:
-    (seq, entry_id, created_at, code, action, local_status, request, state, attempts) = row[:9]
-    next_at, last_error, delivered_at, central_code, in_doubt, baseline = row[9:]
-    return OutboxEntry(
-        seq=seq,
-        entry_id=entry_id,
-        created_at=created_at,
-        customer_code=code,
-        action=action,
-        local_status=local_status,
-        request=json.loads(request),
-        state=state,
-        attempts=attempts,
-        next_attempt_at=next_at,
-        last_error=last_error,
-        delivered_at=delivered_at,
-        central_code=central_code,
-        in_doubt=bool(in_doubt),
-        credit_baseline=json.loads(baseline) if baseline else None,
-    )
 
 
 class Outbox:
@@ -173,7 +104,7 @@ class Outbox:
 
     def entries(self, *, state: str | None = None, limit: int | None = None) -> list[OutboxEntry]:
         """Entries in creation order, optionally only those in one state."""
-        sql = f"SELECT {_COLUMNS} FROM outbox"
+        sql = f"SELECT {ENTRY_COLUMNS} FROM outbox"
         params: list[Any] = []
         if state is not None:
             sql += " WHERE state = ?"
@@ -182,7 +113,7 @@ class Outbox:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return [_entry(row) for row in self.conn.execute(sql, params)]
+        return [entry_of_row(row) for row in self.conn.execute(sql, params)]
 
     def entry(self, entry_id: str) -> OutboxEntry | None:
         """One entry by id (or by a unique prefix of its id)."""
@@ -190,10 +121,10 @@ class Outbox:
         # after every hex digit), where LIKE would read the whole table.
         prefix = entry_id.strip().lower()
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE entry_id >= ? AND entry_id < ? LIMIT 2",
+            f"SELECT {ENTRY_COLUMNS} FROM outbox WHERE entry_id >= ? AND entry_id < ? LIMIT 2",
             (prefix, prefix + "g"),
         ).fetchall()
-        return _entry(rows[0]) if len(rows) == 1 and prefix else None
+        return entry_of_row(rows[0]) if len(rows) == 1 and prefix else None
 
     def counts(self, states: tuple[str, ...] = STATES) -> dict[str, int]:
         """How many entries are in each of ``states`` (each one range of the state index)."""
@@ -240,7 +171,7 @@ class Outbox:
         rows = self.conn.execute(
             _READY, {"now": self.clock() if now is None else now, "limit": limit + len(exclude)}
         ).fetchall()
-        found = [_entry(row) for row in rows]
+        found = [entry_of_row(row) for row in rows]
         return [entry for entry in found if entry.customer_code not in exclude][:limit]
 
     def next_due(self) -> float | None:
@@ -385,11 +316,11 @@ class Outbox:
         if found is None or found.local_status != "new":
             return []
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE customer_code = ? AND seq > ? "
+            f"SELECT {ENTRY_COLUMNS} FROM outbox WHERE customer_code = ? AND seq > ? "
             "AND state IN ('pending', 'attention') ORDER BY seq",
             (found.customer_code, found.seq),
         ).fetchall()
-        return [_entry(row) for row in rows]
+        return [entry_of_row(row) for row in rows]
 
     def discard(
         self, entry_id: str, *, reason: str, actor: str, with_dependants: bool = False
@@ -457,7 +388,7 @@ class Outbox:
     ) -> list[OutboxEntry]:
         """Entries not yet delivered (pending or waiting for staff), in creation order; only of
         one customer when ``code`` is given, only of ``actions`` when given."""
-        sql = f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('pending', 'attention')"
+        sql = f"SELECT {ENTRY_COLUMNS} FROM outbox WHERE state IN ('pending', 'attention')"
         params: list[Any] = []
         if actions is not None:
             sql += f" AND action IN ({', '.join('?' for _ in actions)})"
@@ -465,12 +396,12 @@ class Outbox:
         if code is not None:
             sql += " AND customer_code = ?"
             params.append(code)
-        return [_entry(row) for row in self.conn.execute(sql + " ORDER BY seq", params)]
+        return [entry_of_row(row) for row in self.conn.execute(sql + " ORDER BY seq", params)]
 
     def created_since(self, since: str, *, action: str) -> list[OutboxEntry]:
         """Entries of one action created at or after ``since`` (ISO UTC), any state."""
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE action = ? AND created_at >= ? ORDER BY seq",
+            f"SELECT {ENTRY_COLUMNS} FROM outbox WHERE action = ? AND created_at >= ? ORDER BY seq",
             (action, since),
         )
-        return [_entry(row) for row in rows]
+        return [entry_of_row(row) for row in rows]
