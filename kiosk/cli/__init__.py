@@ -105,7 +105,7 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
 def version_text() -> str:
     """``kiosk 0.2.0 (database schema 5)``: what ``kiosk --version`` prints."""
     import kiosk
-    from kiosk.storage.migrations import SCHEMA_VERSION  # late: --help stays fast
+    from kiosk.storage.schema_version import SCHEMA_VERSION  # late: --help stays fast
 
     return f"kiosk {kiosk.__version__} (database schema {SCHEMA_VERSION})"
 

@@ -18,7 +18,7 @@ from kiosk.cli.errors import CommandError
 from kiosk.storage.copies import trial_migration
 from kiosk.storage.customer_store import Store
 from kiosk.storage.database import StoreError
-from kiosk.storage.migrations import file_versions
+from kiosk.storage.schema_version import file_versions
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -22,13 +22,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from kiosk.cli.system import DoctorContext, check_reader
 from kiosk.doctor.database import age_text, size_text
 from kiosk.logging_setup import mask_text
 from kiosk.settings import ConfigError, Settings, load_settings, resolve_config_path
-from kiosk.storage.database import database_bytes, open_read_only
+from kiosk.storage.database import Database, database_bytes, open_read_only
 from kiosk.storage.sync_state import SyncStatus, read_status
 
 WIDTH = 80

@@ -22,17 +22,15 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 
-from sqlite_utils import Database
-
 from kiosk.doctor.checkup import Check, DoctorCheck, DoctorContext
-from kiosk.storage.database import database_bytes, open_read_only
-from kiosk.storage.migrations import (
+from kiosk.storage.database import Database, database_bytes, open_read_only
+from kiosk.storage.outbox import Outbox
+from kiosk.storage.schema_version import (
     SCHEMA_VERSION,
     file_versions,
     incompatibility,
     known_names,
 )
-from kiosk.storage.outbox import Outbox
 
 MIN_FREE_BYTES = 50 * 1024 * 1024
 """Less free space than this on the database's disk fails the check (a full disk loses edits)."""

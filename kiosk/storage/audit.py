@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlite_utils import Database
-
-from kiosk.storage.database import utc_now
+from kiosk.storage.database import Database, utc_now
 
 
 def record_audit(db: Database, actor: str, action: str, detail: str = "") -> None:

@@ -39,7 +39,7 @@ from kiosk.storage.audit import record_audit
 from kiosk.storage.copies import online_copy
 from kiosk.storage.customer_store import Store
 from kiosk.storage.database import StoreError, utc_now, write_transaction
-from kiosk.storage.migrations import incompatibility
+from kiosk.storage.schema_version import incompatibility
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from kiosk.storage.database import write_transaction
+from kiosk.storage.database import Database, write_transaction
 
 BOOT_ID_PATH = Path("/proc/sys/kernel/random/boot_id")
 """Linux's random id of the current boot."""

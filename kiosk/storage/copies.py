@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kiosk.storage.customer_store import Store
 from kiosk.storage.database import BUSY_TIMEOUT_SECONDS, StoreError, describe_error
-from kiosk.storage.migrations import file_versions, incompatibility
+from kiosk.storage.schema_version import file_versions, incompatibility
 
 PAGES_PER_STEP = 256
 """Pages copied per backup step; between steps the kiosk may write (it is never blocked long)."""

@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlite_utils import Database
-
 from kiosk.domain.edit_rules import MAX_CREDIT, EditError, format_amount
 from kiosk.domain.fields import COUNT_KINDS, MONEY_KINDS, Campaign
 from kiosk.domain.rewards import (
@@ -41,7 +39,7 @@ from kiosk.storage.audit import record_audit
 from kiosk.storage.balances import add_to_balance
 from kiosk.storage.campaigns import CAMPAIGN_COLUMNS, campaign_of
 from kiosk.storage.counter_entries import COST, EXPECTED, ITEM, WHAT
-from kiosk.storage.database import utc_now, write_transaction
+from kiosk.storage.database import Database, utc_now, write_transaction
 from kiosk.storage.outbox import Outbox
 from kiosk.storage.rewards import rewards
 from kiosk.storage.sync_state import LAST_CONTACT_KEY, LAST_FAILURE_KEY

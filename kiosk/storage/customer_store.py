@@ -34,7 +34,6 @@ from kiosk.storage.counter import CounterDesk, Purchase, Redemption, RewardRefus
 from kiosk.storage.counter_entries import RedemptionEffects
 from kiosk.storage.database import StoreError, connect, utc_now, write_transaction
 from kiosk.storage.lookup import CustomerMatch, HistoryLine, LookupDesk
-from kiosk.storage.migrations import migrate
 from kiosk.storage.outbox import Outbox
 from kiosk.storage.records import (
     CUSTOMER_COLUMNS,
@@ -45,6 +44,7 @@ from kiosk.storage.records import (
     EditResult,
 )
 from kiosk.storage.replaced_cards import ReplacedCard, record_card_change, replaced_card
+from kiosk.storage.schema_version import check_compatible, is_current
 
 __all__ = [
     "CustomerMatch",
@@ -115,7 +115,13 @@ class Store(CounterDesk, LookupDesk):
         self._rng = rng or random.SystemRandom()
         try:
             with write_transaction(self.db):
-                migrate(self.db)
+                check_compatible(self.db)
+                if not is_current(self.db.conn):
+                    # Imported only for a file that is behind: sqlite-utils and the migrations
+                    # stay off the path to the first frame of an installed kiosk (issue 15).
+                    from kiosk.storage.migrations import migrate
+
+                    migrate(self.db)
             self.clock = KioskClock.start(self.db, clock_source)
             """The clock every duration is measured on (:mod:`kiosk.storage.clock`)."""
         except StoreError:

@@ -4,6 +4,13 @@ Every connection uses WAL with ``synchronous=FULL`` (invariant S1: a committed e
 entry survive a power cut) and a busy timeout, so that the kiosk and a sync process can share the
 file. Writes take the lock up front (``BEGIN IMMEDIATE``) so two writers never deadlock on an
 upgrade from read to write.
+
+:class:`Database` is the open file as the storage modules use it: its ``sqlite3`` connection and
+``execute``, the part of sqlite-utils' ``Database`` the kiosk calls. It is ours so that opening a
+current file imports nothing of sqlite-utils (issue 15: sqlite-utils and what it imports, click,
+dateutil and pluggy, were about 90 ms of the path to the first frame); migrations still run on
+sqlite-utils' own ``Database`` and its ``Migrations`` (:mod:`kiosk.storage.migrations`), imported
+only when a file is behind.
 """
 
 from __future__ import annotations
@@ -14,8 +21,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import Any
 
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long a writer waits for another process's transaction before giving up."""
@@ -24,6 +30,28 @@ BUSY_TIMEOUT_SECONDS = 5.0
 AUTOCHECKPOINT_PAGES = [1000]
 """SQLite's automatic checkpoint threshold for the connections this process opens: SQLite's
 own 1000 pages, or 0 while :class:`kiosk.storage.checkpoint.BackgroundCheckpoint` runs."""
+
+
+class Database:
+    """An open kiosk database: the connection and ``execute``, as sqlite-utils' ``Database``
+    offers them (see the module docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        # As sqlite-utils sets it on every Database it wraps (its default): delete triggers fire
+        # for rows a REPLACE removes, so the outbox_heads triggers (m009) see every change
+        # whichever of the two opened the file.
+        conn.execute("PRAGMA recursive_triggers=on")
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        """Run one statement on the connection (as ``sqlite_utils.Database.execute``)."""
+        if parameters is None:
+            return self.conn.execute(sql)
+        return self.conn.execute(sql, parameters)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
 
 
 class StoreError(Exception):

@@ -19,10 +19,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
-
 from kiosk.storage.audit import record_audit
-from kiosk.storage.database import write_transaction
+from kiosk.storage.database import Database, write_transaction
 
 TRANSACTIONS = "transactions"
 """Key, in a delivered entry's plan, of tag -> central transaction id."""

@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from sqlite_utils import Database
-
 from kiosk.domain.edit_rules import format_amount
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.counter_entries import COST, EXPECTED, WHAT, decimal
-from kiosk.storage.database import utc_now, write_transaction
+from kiosk.storage.database import Database, utc_now, write_transaction
 from kiosk.storage.outbox import Outbox
 
 TAG_ROOT = "kiosk:"

@@ -16,21 +16,46 @@ usable by ours (its migrations only added things we can ignore), which is what l
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-import kiosk
-from kiosk.storage.database import StoreError
+from kiosk.storage.database import Database as KioskDatabase
 from kiosk.storage.pin_locks import MAX_LOCK_SECONDS
 from kiosk.storage.queue_schema import add_queue_at_scale
+from kiosk.storage.schema_version import (
+    KNOWN_MIGRATIONS,
+    MIGRATION_SET,
+    OLDEST_READER,
+    OLDEST_READER_KEY,
+    SCHEMA_VERSION,
+    SchemaTooNew,
+    check_compatible,
+    file_versions,
+    incompatibility,
+    is_current,
+    known_names,
+)
+
+__all__ = [
+    "MIGRATIONS",
+    "OLDEST_READER",
+    "OLDEST_READER_KEY",
+    "SCHEMA_VERSION",
+    "SchemaTooNew",
+    "check_compatible",
+    "file_versions",
+    "incompatibility",
+    "is_current",
+    "known_names",
+    "migrate",
+]
 
 LONGEST_RETRY_SECONDS = 300.0
 """The longest wait between two attempts of the sync worker's backoff (``Backoff.cap_seconds``)."""
 
-MIGRATIONS = Migrations("kiosk")
+MIGRATIONS = Migrations(MIGRATION_SET)
 """The kiosk's migration set; :data:`SCHEMA_VERSION` counts its members."""
 
 
@@ -301,98 +326,26 @@ def m009_queue_at_scale(db: Database) -> None:
     kept in ``outbox_heads`` by triggers, entries found by customer, delivered history moved to
     ``outbox_archive`` (:mod:`kiosk.storage.queue_schema`). Older releases still work on the
     file (the triggers keep the heads true for them too)."""
-    add_queue_at_scale(db)
+    add_queue_at_scale(KioskDatabase(db.conn))
 
 
-SCHEMA_VERSION = len(MIGRATIONS._migrations)
-"""How many migrations this code knows; ``kiosk doctor`` compares it with the file's."""
-
-OLDEST_READER = 10
-"""The oldest schema version whose software may still use a file migrated by this code.
-
-10 (m001-m010, the first release with m008): ``m008_rewards`` queues redemptions and purchases
-as outbox entries of new actions, which an older release would send as profile edits (losing
-them); such a file is refused by older releases. (4 was release 0.1.0.) Raise it to the new
-:data:`SCHEMA_VERSION` in the release whose migration changes something older software relies
-on: a renamed or dropped column, a column given a new meaning, a NOT NULL column without a
-default, a new kind of outbox entry an older release would send wrongly. A file marked so is
-refused by older releases instead of being misread."""
-
-OLDEST_READER_KEY = "schema.oldest_reader"
-"""The ``state`` row holding the file's :data:`OLDEST_READER`."""
-
-
-class SchemaTooNew(StoreError):
-    """The database was written by a newer release that this software cannot use safely."""
-
-
-def known_names() -> list[str]:
-    """The names of this software's migrations, in order."""
-    return [migration.name for migration in MIGRATIONS._migrations]
-
-
-def file_versions(conn: sqlite3.Connection) -> tuple[int, list[str], int | None]:
-    """What a file says about its schema, read-only: (recorded version, applied migration
-    names, oldest reader or None when not recorded)."""
-    recorded = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    tables = {
-        str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    }
-    applied: list[str] = []
-    if MIGRATIONS.migrations_table in tables:
-        applied = [
-            str(row[0])
-            for row in conn.execute(
-                f"SELECT name FROM {MIGRATIONS.migrations_table} "
-                "WHERE migration_set = ? ORDER BY rowid",
-                (MIGRATIONS.name,),
-            )
-        ]
-    oldest: int | None = None
-    if "state" in tables:
-        row = conn.execute("SELECT value FROM state WHERE key = ?", (OLDEST_READER_KEY,)).fetchone()
-        if row is not None and str(row[0]).isdigit():
-            oldest = int(row[0])
-    return max(recorded, len(applied)), applied, oldest
-
-
-def incompatibility(conn: sqlite3.Connection) -> str | None:
-    """Why this software must not use the file, or None when it may (see the module docstring)."""
-    version, applied, oldest = file_versions(conn)
-    unknown = [name for name in applied if name not in known_names()]
-    if not unknown and version <= SCHEMA_VERSION:
-        return None
-    if oldest is not None and oldest <= SCHEMA_VERSION:
-        return None  # newer, but its release declared it usable by ours
-    return (
-        f"this database was written by a newer kiosk release (schema {version}) that kiosk "
-        f"{kiosk.__version__} (schema {SCHEMA_VERSION}) cannot use safely; nothing was changed. "
-        "Install the newer release again (systemd/install.sh), or restore a backup made by "
-        "this release (kiosk restore)"
+if tuple(migration.name for migration in MIGRATIONS._migrations) != KNOWN_MIGRATIONS:
+    raise RuntimeError(
+        "kiosk.storage.schema_version.KNOWN_MIGRATIONS must list the migrations above, in order"
     )
 
 
-def check_compatible(db: Database) -> None:
-    """Refuse a file this software must not use, before anything is written to it.
-
-    Raises:
-        SchemaTooNew: with a message that says what to do.
-    """
-    problem = incompatibility(db.conn)
-    if problem is not None:
-        raise SchemaTooNew(problem[0].upper() + problem[1:])
-
-
-def migrate(db: Database) -> None:
+def migrate(db: KioskDatabase) -> None:
     """Check the file may be used, apply every pending migration, record the versions.
 
-    Safe to call on every open; a file already current is not written to.
+    Safe to call on every open; a file already current is not written to
+    (:func:`kiosk.storage.schema_version.is_current` says so without this module).
 
     Raises:
         SchemaTooNew: the file belongs to a newer release (see :func:`check_compatible`).
     """
     check_compatible(db)
-    MIGRATIONS.apply(db)
+    MIGRATIONS.apply(Database(db.conn))
     version, _, oldest = file_versions(db.conn)
     if int(db.conn.execute("PRAGMA user_version").fetchone()[0]) < version:
         db.conn.execute(f"PRAGMA user_version = {int(version)}")

@@ -21,14 +21,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlite_utils import Database
-
 from kiosk.domain.fields import SECRET_FIELDS
 from kiosk.storage.audit import record_audit
 from kiosk.storage.clock import KioskClock, record_time
 from kiosk.storage.codes import adopt_code
 from kiosk.storage.counter_entries import COUNTER_ACTIONS, EntryEffects
-from kiosk.storage.database import utc_now, write_transaction
+from kiosk.storage.database import Database, utc_now, write_transaction
 from kiosk.storage.outbox_entry import (
     ENTRY_COLUMNS,
     STATES,

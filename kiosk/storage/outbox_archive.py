@@ -16,9 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from sqlite_utils import Database
-
-from kiosk.storage.database import utc_now, write_transaction
+from kiosk.storage.database import Database, utc_now, write_transaction
 from kiosk.storage.queue_schema import ARCHIVE_COLUMNS
 
 PRUNE_BATCH = 500

@@ -15,10 +15,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from kiosk.storage.clock import record_time
-from kiosk.storage.database import write_transaction
+from kiosk.storage.database import Database, write_transaction
 
 DEFAULT_MAX_TRIES = 3
 """Wrong PINs in a row before a lock (S9)."""

@@ -24,7 +24,7 @@ which ``kiosk outbox archive`` exports.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from kiosk.storage.database import Database
 
 ARCHIVE_COLUMNS = (
     "seq, entry_id, created_at, customer_code, action, local_status, request, state, attempts, "

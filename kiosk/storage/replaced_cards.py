@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from sqlite_utils import Database
+from kiosk.storage.database import Database
 
 
 @dataclass(frozen=True)

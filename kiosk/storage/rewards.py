@@ -12,10 +12,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Protocol
 
-from sqlite_utils import Database
-
 from kiosk.domain.edit_rules import format_amount
-from kiosk.storage.database import write_transaction
+from kiosk.storage.database import Database, write_transaction
 
 
 class PulledReward(Protocol):

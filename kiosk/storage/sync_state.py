@@ -16,10 +16,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from kiosk.storage.clock import KioskClock, record_time
-from kiosk.storage.database import utc_now
+from kiosk.storage.database import Database, utc_now
 from kiosk.storage.outbox import Outbox
 
 LAST_CONTACT_KEY = "sync.last_contact_at"

@@ -24,9 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from kiosk.storage.database import open_read_only
+from kiosk.storage.database import Database, open_read_only
 from kiosk.storage.sync_state import SyncStatus, read_status
 
 log = logging.getLogger(__name__)

@@ -60,7 +60,7 @@ def test_an_old_database_is_upgraded_keeping_every_row(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old_database(path)
     with Store(path) as store:
-        assert len(MIGRATIONS.applied(store.db)) == SCHEMA_VERSION
+        assert len(MIGRATIONS.applied(Database(store.db.conn))) == SCHEMA_VERSION
         assert store.db.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert [b["balance"] for b in store.balances("1001")] == ["4"]
         assert store.campaigns() == [Campaign("9", "Stamps", "visits")]

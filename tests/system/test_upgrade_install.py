@@ -174,12 +174,17 @@ def test_a_release_that_fails_its_checks_is_never_switched_to(
         "0.2.0rc1",
         {
             "kiosk/storage/migrations.py": (
-                "\nSCHEMA_VERSION = len(",
+                "\nif tuple(migration.name",
                 '\n@MIGRATIONS()\ndef m999_broken(db: Database) -> None:\n'
                 '    """A migration that fails."""\n'
                 '    db.execute("ALTER TABLE no_such_table ADD COLUMN x")\n\n\n'
-                "SCHEMA_VERSION = len(",
-            )
+                "if tuple(migration.name",
+            ),
+            # The release lists its migrations where an open checks for them without sqlite-utils.
+            "kiosk/storage/schema_version.py": (
+                '    "m009_queue_at_scale",\n)',
+                '    "m009_queue_at_scale",\n    "m999_broken",\n)',
+            ),
         },
     )
     refused = run_install(broken_migration, pi, ok=False)

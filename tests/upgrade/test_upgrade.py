@@ -192,7 +192,7 @@ def test_the_upgrade_records_the_schema_version_and_the_oldest_reader(upgraded: 
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         oldest = conn.execute("SELECT value FROM state WHERE key = ?", (OLDEST_READER_KEY,))
         assert oldest.fetchone() == (str(OLDEST_READER),)
-    assert [m.name for m in MIGRATIONS.applied(upgraded.kiosk.db)] == known_names()
+    assert [m.name for m in MIGRATIONS.applied(Database(upgraded.kiosk.db.conn))] == known_names()
 
 
 @pytest.mark.parametrize("release", RELEASES, ids=lambda release: release.name)
