@@ -110,6 +110,7 @@ def main() -> int:
         commands["kiosk run --offline, --before"] = [
             str(args.before), "run", "--offline", "--db", str(before_db), "--reader", "terminal"
         ]
+        commands["kiosk demo, --before"] = [str(args.before), "demo"]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average at start {load} on {os.cpu_count()} cores; {args.rounds} rounds")
     times: dict[str, list[float]] = {name: [] for name in commands}
