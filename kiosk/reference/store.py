@@ -241,6 +241,11 @@ class ReferenceStore(Ledger):
         keys = ("campaign_id", "campaign_name", "campaign_type", "item", "balance")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
+    def keep_pin_hash(self, code: str, pin_hash: str) -> None:
+        """Store a PIN hash made already (the demo's, made ahead: no slow hash at start-up)."""
+        with self.transaction():
+            self.conn.execute("UPDATE customers SET pin_hash = ? WHERE code = ?", (pin_hash, code))
+
     def verify_pin(self, code: str, pin: str) -> bool:
         """Check a PIN against the stored hash; False when the customer has none."""
         found = self.conn.execute(

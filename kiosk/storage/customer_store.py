@@ -201,7 +201,16 @@ class Store(CounterDesk, LookupDesk):
         Raises:
             StoreError: the database failed.
         """
-        pin_hash = hash_secret(pin)
+        self.keep_pin_hash(code, hash_secret(pin))
+
+    def keep_pin_hash(self, code: str, pin_hash: str) -> None:
+        """Keep a PIN hash made already (:func:`kiosk.domain.secrets.hash_secret`): the one
+        :meth:`remember_pin` just made, or the demo's, made ahead so that no slow hash delays
+        the demo's first frame. Nothing is queued.
+
+        Raises:
+            StoreError: the database failed.
+        """
         with write_transaction(self.db):
             self.db.conn.execute(
                 "UPDATE customers SET pin_hash = ?, updated_at = ? WHERE code = ?",
