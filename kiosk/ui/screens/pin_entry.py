@@ -10,7 +10,13 @@ lock or Cancel); the app decides what comes next.
 
 Why :class:`PinEntryScreen` is built once: it is the screen every swipe leads to, so the app
 installs one instance and :meth:`PinEntryScreen.prepare` resets it for each visit; composing and
-styling a fresh screen per swipe was most of the swipe-to-PIN latency.
+styling a fresh screen per swipe was most of the swipe-to-PIN latency. For the same reason it
+skips the restyle of all its widgets that Textual runs each time a screen is shown again (its
+``ScreenResume`` event has ``refresh_styles`` for this), unless something the styles depend on
+changed while it was hidden: the theme, the app's focus, the terminal's size, the loaded CSS.
+What the screen changes itself (a class, focus, disabled) is restyled by Textual at the moment it
+changes, hidden or not. That pass was 6.6 ms of the 17.5 ms of CPU a swipe cost
+(``bench/profile_swipe.py``), which is 25-30 ms on a Pi 4.
 
 A customer whose PIN hash this kiosk does not hold (one pulled from the central API, which never
 gives out PINs) is asked for it the same way, and the PIN is checked by the central API (S9):
@@ -29,8 +35,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import on
-from textual.app import ComposeResult
+from textual import events, on
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
@@ -51,6 +57,23 @@ CHECKING = "Checking your PIN..."
 """Shown while the PIN hash is checked (or a new PIN hashed) off the UI thread."""
 OnlinePinCheck = Callable[[str, str], Awaitable[PinVerdict]]
 """``check(code, pin)``: the central API's verdict on a PIN (``OnlinePins.check``)."""
+
+
+StyleInputs = tuple[str, frozenset[str], tuple[int, int], int]
+"""What a hidden screen's styles depend on besides its own widgets (see :func:`style_inputs`)."""
+
+
+def style_inputs(app: App[Any]) -> StyleInputs:
+    """The app-wide things that change a hidden screen's styles without telling it: the theme,
+    the app's pseudo classes (``:focus``/``:blur``, ``:dark``, ``:ansi``, ``:nocolor``...), the
+    size (breakpoint classes) and the CSS sources loaded (a widget's default CSS arrives with
+    its first mount). Hot-reloaded CSS (Textual's dev mode) is not seen: a kiosk never runs it."""
+    return (
+        app.theme,
+        frozenset(app.get_pseudo_classes()),
+        (app.size.width, app.size.height),
+        len(app.stylesheet.source),
+    )
 
 
 class PinScreenBase(KioskScreen[None]):
@@ -95,9 +118,17 @@ class PinScreenBase(KioskScreen[None]):
                 yield Keypad()
         yield self.cancel_button()
 
+    def pin_fields(self) -> list[PinInput]:
+        """The PIN fields on the screen (none once it is removed)."""
+        return list(self.query(PinInput))
+
+    def error_lines(self) -> list[Static]:
+        """The message line under the PIN fields, in a list (empty once the screen is removed)."""
+        return list(self.query("#pin-error").results(Static))
+
     def set_error(self, text: str, *, info: bool = False) -> None:
         """Show (or clear) the message under the PIN fields; ``info`` for a neutral one."""
-        for line in self.query("#pin-error").results(Static):
+        for line in self.error_lines():
             line.update(text, layout=False)
             line.set_class(info, "-info")
 
@@ -105,14 +136,14 @@ class PinScreenBase(KioskScreen[None]):
         """Turn PIN input off while a worker thread checks or hashes a PIN."""
         self.checking = True
         self.set_error(text, info=True)
-        for field in self.query(PinInput):
+        for field in self.pin_fields():
             field.disabled = True
 
     def end_check(self) -> None:
         """Turn PIN input back on (safe on a screen that is no longer shown)."""
         self.checking = False
         self.set_error("")
-        fields = list(self.query(PinInput))
+        fields = self.pin_fields()
         for field in fields:
             field.disabled = False
         if fields:
@@ -153,7 +184,7 @@ class PinScreenBase(KioskScreen[None]):
         if self.checking:
             return
         target = self.focused if isinstance(self.focused, PinInput) else None
-        target = target or self.query(PinInput).first()
+        target = target or self.pin_fields()[0]
         if event.key == "ok":
             await target.action_submit()
         elif event.key == "del":
@@ -205,6 +236,20 @@ class PinEntryScreen(PinScreenBase):
         self.online = False
         """This visit's PIN is checked by the central API."""
         self._visit = 0
+        self._styled_with: StyleInputs | None = None
+        """What the styles depended on when this screen was last shown (None: never shown)."""
+        self._parts: tuple[Static, PinInput, Static] | None = None
+        """The greeting, the PIN field and the message line, found once after compose (this
+        screen is never removed, and a query per swipe walks the whole screen)."""
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Spare Textual's restyle of the whole screen when nothing it depends on changed since
+        the last visit. Runs before Textual's own handler (the subclass comes first in the MRO),
+        which honours ``refresh_styles``; tests/ui/test_pin_restyle.py fails if that stops."""
+        inputs = style_inputs(self.app)
+        if inputs == self._styled_with:
+            event.refresh_styles = False
+        self._styled_with = inputs
 
     def _greeting(self) -> str:
         return f"Hello {self.first_name}!" if self.first_name else "Hello!"
@@ -225,18 +270,31 @@ class PinEntryScreen(PinScreenBase):
         """
         self.code, self.first_name, self.online = code, first_name, online
         self._visit += 1
-        for greeting in self.query("#pin-greeting").results(Static):
-            greeting.update(self._greeting(), layout=False)
-        for field in self.query(PinInput):
-            field.value = ""
+        if self._parts is None:
+            return  # not composed yet: compose shows this visit's greeting, on_mount focuses
+        greeting, field, _ = self._parts
+        greeting.update(self._greeting(), layout=False)
+        field.value = ""
         if not self.checking:
             self.set_error("")
-            for field in self.query(PinInput):
-                field.focus()
+            field.focus()
+
+    def pin_fields(self) -> list[PinInput]:
+        """The one PIN field, without a query."""
+        return [self._parts[1]] if self._parts is not None else super().pin_fields()
+
+    def error_lines(self) -> list[Static]:
+        """The message line, without a query."""
+        return [self._parts[2]] if self._parts is not None else super().error_lines()
 
     def on_mount(self) -> None:
-        """Focus the PIN field."""
-        self.query_one("#pin", PinInput).focus()
+        """Find the parts a visit changes; focus the PIN field."""
+        self._parts = (
+            self.query_one("#pin-greeting", Static),
+            self.query_one("#pin", PinInput),
+            self.query_one("#pin-error", Static),
+        )
+        self._parts[1].focus()
 
     @on(Input.Submitted, "#pin")
     def _submit(self, event: Input.Submitted) -> None:
