@@ -108,6 +108,21 @@ def write_transaction(db: Database) -> Iterator[Database]:
         raise
 
 
+@contextlib.contextmanager
+def read_snapshot(db: Database) -> Iterator[Database]:
+    """Reads that see one state of the file: in WAL mode a read transaction keeps the snapshot
+    its first read took, whatever other connections commit meanwhile. Never blocks writers."""
+    conn = db.conn
+    try:
+        conn.execute("BEGIN DEFERRED")
+    except sqlite3.Error as error:
+        raise StoreError(describe_error(error)) from None
+    try:
+        yield db
+    finally:
+        _rollback(conn)  # nothing was written: ending the read is all there is to do
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         with contextlib.suppress(sqlite3.Error):

@@ -62,4 +62,5 @@ class ActionFailed(Message):
 
 @dataclass
 class QueueChanged(Message):
-    """A staff action added to, retried or discarded from the outbox: the counts moved."""
+    """A staff action added to, retried or discarded from the outbox, or the queue screen saw it
+    move before the status did: the counts moved, the app reads the status again."""

@@ -5,10 +5,13 @@ discard with a reason and a confirmation that states the consequence, dependants
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kiosk.domain.secrets import mask_card
 from kiosk.storage.audit import audit_rows
-from kiosk.storage.sync_state import record_contact
+from kiosk.storage.sync_state import read_status, record_contact
+from kiosk.ui.app import build_app
+from kiosk.ui.config import KioskConfig
 from tests.conftest import register_secret
 from tests.ui.conftest import BOB, JANE, NEW_CARD, on_screen, text_of, wait_until
 from tests.ui.journeys import staff_home, sync_queue
@@ -91,6 +94,56 @@ async def test_the_list_refreshes_by_itself_and_its_counts_agree_with_every_head
         await wait_until(pilot, lambda: len(option_texts(app)) == 2, "the new entry listed")
         assert text_of(app, "#queue-title") == "Sync queue - 1 waiting, 1 needs attention"
         assert text_of(app, "#sync-indicator") == "Online - 1 waiting, 1 needs attention"
+
+
+async def test_a_status_read_before_the_latest_change_does_not_split_the_list_from_its_title(
+    make_app, store
+) -> None:
+    """The status is read off the event loop: one read before an edit can arrive after it (a
+    CI run caught the list showing the new entry under "1 needs attention"). The screen must
+    not change the list until a status agrees with it; then all three change together."""
+    record_contact(store.db, ok=True)
+    park_for_attention(store, BOB.card_number)
+    app = make_app()
+    async with app.run_test(size=(80, 25)) as pilot:
+        await sync_queue(pilot)
+        await wait_until(pilot, lambda: app.sync_status is not None, "the first status")
+        read_before = app.sync_status
+        assert read_before is not None and read_before.attention == 1
+        jane = store.find_customer(JANE.card_number)["code"]
+        store.apply_edit({"code": jane, "city": "Faro"})
+        # The read made before the edit is delivered after it (an age differs, as it would).
+        app.sync_status = replace(read_before, last_contact_age=123.0)
+        assert len(option_texts(app)) == 1
+        assert text_of(app, "#queue-title") == "Sync queue - 1 needs attention"
+        assert text_of(app, "#sync-indicator") == "Online - 1 needs attention"
+        # The screen asked for a fresh status; with it, the list and both headers move at once.
+        await wait_until(pilot, lambda: len(option_texts(app)) == 2, "the new entry listed")
+        assert text_of(app, "#queue-title") == "Sync queue - 1 waiting, 1 needs attention"
+        assert text_of(app, "#sync-indicator") == "Online - 1 waiting, 1 needs attention"
+
+
+async def test_a_status_that_never_agrees_still_lets_staff_see_the_list(
+    store, clock, staff_pin_hash
+) -> None:
+    """A fast drain can move the queue between every status read and the list's: after a few
+    fresh statuses asked for in vain, the list is shown with its own snapshot's counts."""
+    park_for_attention(store, BOB.card_number)
+    behind = replace(read_status(store.db), pending=0, attention=0)
+    config = KioskConfig(store_name="Test shop", cursor_blink=False, staff_pin_hash=staff_pin_hash)
+    app = build_app(
+        store,
+        config=config,
+        clock=clock,
+        timers=clock,
+        survive_errors=False,
+        status_reader=lambda: behind,
+    )
+    async with app.run_test(size=(80, 25)) as pilot:
+        await sync_queue(pilot)
+        await wait_until(pilot, lambda: len(option_texts(app)) == 1, "the list shown")
+        assert text_of(app, "#queue-title") == "Sync queue - 1 needs attention"
+        assert option_texts(app)[0].startswith("ATTENTION Bob Smith")
 
 
 async def test_staff_retry_a_needs_attention_entry(make_app, store) -> None:

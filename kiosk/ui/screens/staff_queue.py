@@ -2,15 +2,20 @@
 
 Lists the changes that need attention (S6) first, then those waiting, each with its customer
 (name and masked card), what it changes in words and where it stands (:mod:`kiosk.ui.queue_words`).
-The list and its counts follow the app's ``sync_status``, read every couple of seconds, and are
-re-read in the same moment, so the title, the list and the top line always agree. Staff can send
-a needs-attention entry again, or discard an entry with a reason; both are audited by the
-outbox with the staff identity. Discarding a registration says that the later changes of that
-customer depend on it and discards them with it. Nothing secret is shown (S8).
+The list and its counts follow the app's ``sync_status`` (read every couple of seconds and after
+every queue change, off the event loop). Each time it arrives the list and its counts are read in
+one snapshot (:func:`kiosk.storage.queue_view.read_queue_view`); when the status is older than
+that snapshot (it was read before the latest change) the screen asks for a fresh one and changes
+nothing meanwhile, so the title, the list and the top line change together and always agree.
+
+Staff can send a needs-attention entry again, or discard an entry with a reason; both are
+audited by the outbox with the staff identity. Discarding a registration says that the later
+changes of that customer depend on it and discards them with it. Nothing secret is shown (S8).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -22,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.storage.customer_store import Store
 from kiosk.storage.outbox import OutboxEntry
+from kiosk.storage.queue_view import QueueView, read_queue_view
 from kiosk.storage.records import CustomerName
 from kiosk.storage.sync_state import SyncStatus
 from kiosk.ui.messages import QueueChanged
@@ -39,6 +45,10 @@ from kiosk.ui.widgets.status_line import StatusLine, queue_text
 
 SHOWN_ENTRIES = 200
 """Entries listed at most per state; ``kiosk outbox list`` shows everything."""
+STALE_STATUS_WAITS = 3
+"""Fresh statuses asked for in a row while the queue keeps moving faster than they arrive (a
+fast drain); then the list is shown with its own snapshot's counts, and the top line follows at
+the next status read."""
 
 
 class SyncQueueScreen(KioskScreen[None]):
@@ -55,6 +65,7 @@ class SyncQueueScreen(KioskScreen[None]):
         self.names: dict[str, CustomerName] = {}
         self._held: set[str] = set()
         self._shown: tuple[tuple[object, ...], ...] = ()
+        self._stale_statuses = 0
 
     def compose(self) -> ComposeResult:
         yield StatusLine(staff=True)
@@ -73,9 +84,20 @@ class SyncQueueScreen(KioskScreen[None]):
         self.query_one("#entries", OptionList).focus()
 
     def _status_read(self, status: SyncStatus | None) -> None:
+        view = read_queue_view(self.store.outbox, limit=SHOWN_ENTRIES)
+        if status is not None and (status.pending, status.attention) != (
+            view.pending,
+            view.attention,
+        ):
+            if self._stale_statuses < STALE_STATUS_WAITS:
+                self._stale_statuses += 1
+                self.post_message(QueueChanged())  # the app reads the status again
+                return
+            status = replace(status, pending=view.pending, attention=view.attention)
+        self._stale_statuses = 0
         title = "Sync queue" if status is None else f"Sync queue - {queue_text(status)}"
         self.query_one("#queue-title", Static).update(title)
-        self.reload()
+        self.reload(view)
 
     def words(self) -> Vocabulary:
         """The account's campaigns and fields, for :func:`describe_change`."""
@@ -85,12 +107,9 @@ class SyncQueueScreen(KioskScreen[None]):
             custom_date_label=self.config.custom_date_label,
         )
 
-    def reload(self) -> None:
-        """Read the queue again; the list is rebuilt only when it changed."""
-        queue = self.store.outbox
-        found = queue.entries(state="attention", limit=SHOWN_ENTRIES) + queue.entries(
-            state="pending", limit=SHOWN_ENTRIES
-        )
+    def reload(self, view: QueueView) -> None:
+        """Show the entries of ``view``; the list is rebuilt only when they changed."""
+        found = list(view.entries)
         shown = tuple(
             (e.entry_id, e.state, e.attempts, e.last_error, e.in_doubt, e.customer_code)
             for e in found
