@@ -6,9 +6,10 @@
 (:mod:`~kiosk.storage.migrations`, sqlite-utils), then applies each edit and writes its
 :class:`~kiosk.storage.outbox.Outbox` entry in one transaction (S1). Beside it, each table has
 one owner: the outbox and its entry type (``outbox``, ``outbox_entry``, ``queue_schema``,
-``outbox_archive``, ``look_back``, and ``queue_view``, what staff see of it in one snapshot), the counter's redemptions and purchases (``counter``,
-``counter_entries``, ``rewards``), history and search (``lookup``), the pull's refresh
-(``refresh``), code adoption (``codes``), replaced cards, audit, PIN locks, the kiosk clock,
-sync state, backups and copies, the background checkpoint and the one-sender lock. Of the other
-packages it imports ``kiosk.domain`` only: never the settings, the HTTP client or the UI.
+``outbox_archive``, ``look_back``, and ``queue_view``, what staff see of it in one snapshot),
+the counter's redemptions and purchases (``counter``, ``counter_entries``, ``rewards``), history
+and search (``lookup``), the pull's refresh (``refresh``), code adoption (``codes``), replaced
+cards, audit, PIN locks, the kiosk clock, sync state, backups and copies, the background
+checkpoint and the one-sender lock. Of the other packages it imports ``kiosk.domain`` only:
+never the settings, the HTTP client or the UI.
 """
