@@ -115,7 +115,7 @@ def trial_migration(database: Path, work_dir: Path | None = None) -> TrialReport
 
     Raises:
         StoreError: the copy could not be made, this release refuses the file
-            (:class:`~kiosk.storage.migrations.SchemaTooNew`), a migration failed, or the
+            (:class:`~kiosk.storage.schema_version.SchemaTooNew`), a migration failed, or the
             migrated copy does not read back.
     """
     with tempfile.TemporaryDirectory(prefix="kiosk-trial-", dir=work_dir) as directory:

@@ -93,10 +93,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
     transaction is rolled back first, so the file is as it was.
     """
     conn = db.conn
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as error:
-        raise StoreError(describe_error(error)) from None
+    _begin(conn, "BEGIN IMMEDIATE")
     try:
         yield db
         conn.execute("COMMIT")
@@ -113,14 +110,21 @@ def read_snapshot(db: Database) -> Iterator[Database]:
     """Reads that see one state of the file: in WAL mode a read transaction keeps the snapshot
     its first read took, whatever other connections commit meanwhile. Never blocks writers."""
     conn = db.conn
-    try:
-        conn.execute("BEGIN DEFERRED")
-    except sqlite3.Error as error:
-        raise StoreError(describe_error(error)) from None
+    _begin(conn, "BEGIN DEFERRED")
     try:
         yield db
+    except sqlite3.Error as error:
+        raise StoreError(describe_error(error)) from None
     finally:
         _rollback(conn)  # nothing was written: ending the read is all there is to do
+
+
+def _begin(conn: sqlite3.Connection, statement: str) -> None:
+    """Open a transaction; an SQLite error comes out as a :class:`StoreError`."""
+    try:
+        conn.execute(statement)
+    except sqlite3.Error as error:
+        raise StoreError(describe_error(error)) from None
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -9,9 +9,10 @@ Versions. The schema version is the number of migrations applied; :func:`migrate
 in the file's header (``PRAGMA user_version``) and records, in the ``state`` table, the oldest
 schema whose software may still use the file (:data:`OLDEST_READER`). Before it changes anything
 it checks that this software may use the file at all (:func:`check_compatible`): a file written by
-a newer release is refused with :class:`SchemaTooNew`, unless that release declared it still
-usable by ours (its migrations only added things we can ignore), which is what lets
-``install.sh --rollback`` go back one release without losing the queue.
+a newer release is refused with :class:`~kiosk.storage.schema_version.SchemaTooNew`, unless
+that release declared it still usable by ours (its migrations only added things we can
+ignore), which is what lets ``install.sh --rollback`` go back one release without losing the
+queue.
 """
 
 from __future__ import annotations
@@ -29,34 +30,15 @@ from kiosk.storage.schema_version import (
     MIGRATION_SET,
     OLDEST_READER,
     OLDEST_READER_KEY,
-    SCHEMA_VERSION,
-    SchemaTooNew,
     check_compatible,
     file_versions,
-    incompatibility,
-    is_current,
-    known_names,
 )
-
-__all__ = [
-    "MIGRATIONS",
-    "OLDEST_READER",
-    "OLDEST_READER_KEY",
-    "SCHEMA_VERSION",
-    "SchemaTooNew",
-    "check_compatible",
-    "file_versions",
-    "incompatibility",
-    "is_current",
-    "known_names",
-    "migrate",
-]
 
 LONGEST_RETRY_SECONDS = 300.0
 """The longest wait between two attempts of the sync worker's backoff (``Backoff.cap_seconds``)."""
 
 MIGRATIONS = Migrations(MIGRATION_SET)
-"""The kiosk's migration set; :data:`SCHEMA_VERSION` counts its members."""
+"""The kiosk's migration set; ``schema_version.SCHEMA_VERSION`` counts its members."""
 
 
 @MIGRATIONS()

@@ -13,7 +13,7 @@ entries after it). Both questions are then one range of the ``outbox_heads_due``
 Why triggers rather than Python: every writer of the outbox keeps the table true without knowing
 it: the store's edit, delivery, staff actions, code adoption, a restore, and the release before
 this one after a rollback (the triggers live in the file, so its migration need not change
-:data:`kiosk.storage.migrations.OLDEST_READER`). Entry ids only grow (AUTOINCREMENT), so a new
+:data:`kiosk.storage.schema_version.OLDEST_READER`). Entry ids only grow (AUTOINCREMENT), so a new
 entry is its customer's head exactly when the customer had none.
 
 Why an archive: delivered entries are history (their secrets already scrubbed, S9). Kept in the

@@ -30,7 +30,7 @@ from kiosk.storage.backup import (
     restore,
 )
 from kiosk.storage.customer_store import Store
-from kiosk.storage.migrations import OLDEST_READER_KEY, SCHEMA_VERSION
+from kiosk.storage.schema_version import OLDEST_READER_KEY, SCHEMA_VERSION
 from kiosk.storage.sender_lock import SenderLock
 from tests.machine import Machine
 from tests.system.conftest import config_text

@@ -11,7 +11,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.storage import database
 from kiosk.storage.customer_store import Store, StoreError
-from kiosk.storage.migrations import SCHEMA_VERSION
+from kiosk.storage.schema_version import SCHEMA_VERSION
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

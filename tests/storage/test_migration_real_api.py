@@ -13,7 +13,8 @@ from sqlite_utils import Database
 from kiosk.domain.fields import Campaign
 from kiosk.storage.customer_store import Store
 from kiosk.storage.database import write_transaction
-from kiosk.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from kiosk.storage.migrations import MIGRATIONS
+from kiosk.storage.schema_version import SCHEMA_VERSION
 
 REAL_API = "m007_real_central_api"
 """The migration under test. A name not in the set would make ``stop_before`` apply everything

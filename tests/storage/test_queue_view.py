@@ -4,8 +4,10 @@ between the reads, and :func:`read_snapshot` holds that snapshot on a real WAL f
 
 from __future__ import annotations
 
+import pytest
+
 from kiosk.storage.customer_store import Store
-from kiosk.storage.database import read_snapshot
+from kiosk.storage.database import StoreError, read_snapshot
 from kiosk.storage.outbox import Outbox
 from kiosk.storage.queue_view import read_queue_view
 
@@ -57,3 +59,9 @@ def test_the_list_is_limited_per_state_but_the_counts_are_not(store: Store) -> N
         store.apply_edit({"card_number": f"400011112222{n:04d}", "first_name": "Ada"})
     view = read_queue_view(store.outbox, limit=3)
     assert len(view.entries) == 3 and view.pending == 5 and view.attention == 0
+
+
+def test_a_failed_read_in_a_snapshot_is_a_store_error_and_ends_the_snapshot(store: Store) -> None:
+    with pytest.raises(StoreError, match="no_such_table"), read_snapshot(store.db):
+        store.db.execute("SELECT * FROM no_such_table")
+    assert not store.db.conn.in_transaction

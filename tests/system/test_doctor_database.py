@@ -16,7 +16,7 @@ from kiosk.cli import main
 from kiosk.cli.system import DoctorContext, make_context, run_doctor
 from kiosk.doctor import database as doctor
 from kiosk.storage.customer_store import Store
-from kiosk.storage.migrations import SCHEMA_VERSION
+from kiosk.storage.schema_version import SCHEMA_VERSION
 
 CARD = "4000123412341234"
 """A card number that must never appear in the doctor's output (S8)."""

@@ -28,8 +28,8 @@ from kiosk.reference.server import DEFAULT_CREDENTIALS, RunningServer, start_ser
 from kiosk.reference.store import ReferenceStore
 from kiosk.storage import pin_locks
 from kiosk.storage.customer_store import Store
-from kiosk.storage.migrations import (
-    MIGRATIONS,
+from kiosk.storage.migrations import MIGRATIONS
+from kiosk.storage.schema_version import (
     OLDEST_READER,
     OLDEST_READER_KEY,
     SCHEMA_VERSION,
